@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // and the repo-level contract tests live in test/.
 export default defineConfig({
   test: {
+    // Load and fault tests share one Postgres and two cores: one file at a time keeps
+    // their numbers honest and the suite deterministic.
+    maxWorkers: 1,
     projects: [
       'shared',
       'infra',

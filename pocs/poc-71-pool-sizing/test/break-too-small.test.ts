@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { tooSmall } from '../scripts/scenarios.ts';
+import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
+import { postgresUrl } from './postgres-url.ts';
+
+// The break script's own scenario, shortened: it must keep reproducing the failure.
+describe('break: pool too small', () => {
+  it('starves the 1-connection pool (timeouts > 0) while the rule-of-thumb pool has 0', async () => {
+    const config = loadConfig({ POSTGRES_URL: postgresUrl });
+    const { baseline, broken } = await tooSmall({
+      rulePoolSize: ruleOfThumbPoolSize(config.EFFECTIVE_SPINDLES),
+      brokenPoolSize: 1,
+      connections: 256,
+      durationSec: 4,
+      rate: 800,
+      dbLatencyMs: 2,
+      acquireTimeoutMs: 500,
+      postgresUrl,
+      products: config.SEED_PRODUCTS,
+      port: 3371,
+    });
+    expect(baseline.acquireTimeouts).toBe(0);
+    expect(baseline.load.non2xx).toBe(0);
+    expect(broken.acquireTimeouts).toBeGreaterThan(100);
+    expect(broken.load.non2xx).toBeGreaterThan(100);
+  });
+});

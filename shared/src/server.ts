@@ -1,0 +1,161 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
+import type { Registry } from 'prom-client';
+import { isPocError, isPoolTimeoutError } from './errors.ts';
+import type { Logger } from './log.ts';
+import { createHttpDurationHistogram } from './metrics.ts';
+
+export interface ServerOptions {
+  logger: Logger;
+  registry: Registry;
+  /** Extra readiness facts for /health (e.g. pool stats); a throw makes /health answer 503. */
+  health?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+}
+
+/**
+ * Fastify with what every POC needs: /health, /metrics, request-duration metrics,
+ * and an error handler that gives 4xx callers a message to act on and keeps 5xx generic.
+ */
+export function createServer({ logger, registry, health }: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger at run time; the cast keeps the instance type plain.
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request logs would dominate the benches; errors are still logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  const duration = createHttpDurationHistogram(registry);
+
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      return reply.code(400).type('application/problem+json').send({
+        type: 'about:blank',
+        title: 'invalid request',
+        status: 400,
+        detail: error.message,
+      });
+    }
+    if (isPoolTimeoutError(error)) {
+      // Overload, not a bug: tell the caller when to come back instead of a bare 500.
+      request.log.warn({ err: error }, 'pool exhausted');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .type('application/problem+json')
+        .send({ type: 'about:blank', title: 'database busy, retry later', status: 503 });
+    }
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    if (status < 500) {
+      return reply
+        .code(status)
+        .type('application/problem+json')
+        .send({ type: 'about:blank', title: error.message, status });
+    }
+    request.log.error(
+      { err: error, retriable: isPocError(error) && error.retriable },
+      'request failed',
+    );
+    return reply
+      .code(500)
+      .type('application/problem+json')
+      .send({ type: 'about:blank', title: 'internal error', status: 500 });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send({
+        type: 'about:blank',
+        title: `no route ${request.method} ${request.url}`,
+        status: 404,
+      }),
+  );
+
+  app.get('/health', async (_request, reply) => {
+    try {
+      return { status: 'ok', ...(health ? await health() : {}) };
+    } catch (err) {
+      app.log.warn({ err }, 'health check failed');
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+
+  return app;
+}
+
+export interface StartOptions {
+  host: string;
+  port: number;
+  /** After this long, shutdown stops waiting for in-flight requests and exits anyway. */
+  shutdownTimeoutMs?: number;
+  signals?: NodeJS.Signals[];
+  exit?: (code: number) => void;
+}
+
+/**
+ * Listen, then on SIGTERM/SIGINT stop accepting, let in-flight requests finish,
+ * run onClose hooks (pools end there) and exit. A second signal exits at once.
+ */
+export async function startServer(
+  app: FastifyInstance,
+  {
+    host,
+    port,
+    shutdownTimeoutMs = 10_000,
+    signals = ['SIGTERM', 'SIGINT'],
+    exit = (code) => process.exit(code),
+  }: StartOptions,
+): Promise<string> {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      exit(1);
+      return;
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => {
+      app.log.error({ shutdownTimeoutMs }, 'shutdown timed out');
+      exit(1);
+    }, shutdownTimeoutMs);
+    force.unref();
+    app.close().then(
+      () => {
+        clearTimeout(force);
+        app.log.info('shut down cleanly');
+        exit(0);
+      },
+      (err) => {
+        app.log.error({ err }, 'shutdown failed');
+        exit(1);
+      },
+    );
+  };
+  app.addHook('onClose', async () => {
+    for (const signal of signals) process.off(signal, onSignal);
+  });
+  const address = await app.listen({ host, port });
+  for (const signal of signals) process.once(signal, onSignal);
+  return address;
+}
