@@ -84,6 +84,7 @@ if (args.mode !== 'large') {
     brokenPoolSize: intFlag('small-pool', args['small-pool']),
     rate,
     dbLatencyMs,
+    toxiproxyUrl: config.TOXIPROXY_URL,
     acquireTimeoutMs: intFlag('acquire-timeout-ms', args['acquire-timeout-ms']),
   });
   report('Too small', r);

@@ -35,6 +35,7 @@ export async function runPoolExperiment({
   products,
   rate,
   dbLatencyMs = 0,
+  toxiproxyUrl,
   print,
 }: {
   poolSize: number;
@@ -48,9 +49,13 @@ export async function runPoolExperiment({
   rate?: number;
   /** Latency toxiproxy adds to every Postgres response (the network hop production has). */
   dbLatencyMs?: number;
+  toxiproxyUrl?: string;
   print?: (line: string) => void;
 }): Promise<ExperimentResult> {
-  const db = dbLatencyMs > 0 ? await proxyPostgres(postgresUrl, port + 1, dbLatencyMs) : undefined;
+  const db =
+    dbLatencyMs > 0
+      ? await proxyPostgres(postgresUrl, port + 1, dbLatencyMs, toxiproxyUrl)
+      : undefined;
   const service = await startChildService({
     entry: 'src/server.ts',
     cwd: root,
@@ -120,10 +125,15 @@ export async function runPoolExperiment({
 }
 
 /** Put toxiproxy between the service and Postgres and add latency to every response. */
-async function proxyPostgres(postgresUrl: string, listenPort: number, latencyMs: number) {
+async function proxyPostgres(
+  postgresUrl: string,
+  listenPort: number,
+  latencyMs: number,
+  toxiproxyUrl?: string,
+) {
   const upstream = new URL(postgresUrl);
   const listen = `127.0.0.1:${listenPort}`;
-  const proxy = await createToxiproxy().createProxy({
+  const proxy = await createToxiproxy(toxiproxyUrl).createProxy({
     name: `poc71_pg_${listenPort}`,
     listen,
     upstream: `${upstream.hostname}:${upstream.port || 5432}`,

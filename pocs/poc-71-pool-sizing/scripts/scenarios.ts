@@ -23,7 +23,12 @@ export interface ScenarioResult {
  * until requests give up at the 500 ms acquire timeout. The rule-of-thumb pool keeps up.
  */
 export async function tooSmall(
-  o: ScenarioOptions & { rate: number; dbLatencyMs: number; acquireTimeoutMs: number },
+  o: ScenarioOptions & {
+    rate: number;
+    dbLatencyMs: number;
+    acquireTimeoutMs: number;
+    toxiproxyUrl?: string;
+  },
 ): Promise<ScenarioResult> {
   const run = (poolSize: number, port: number) =>
     runPoolExperiment({
@@ -36,6 +41,7 @@ export async function tooSmall(
       products: o.products,
       rate: o.rate,
       dbLatencyMs: o.dbLatencyMs,
+      ...(o.toxiproxyUrl ? { toxiproxyUrl: o.toxiproxyUrl } : {}),
       ...(o.print ? { print: o.print } : {}),
     });
   o.print?.(

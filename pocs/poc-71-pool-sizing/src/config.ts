@@ -7,6 +7,8 @@ export const configSchema = z.object({
   PORT: env.port(3071),
   LOG_LEVEL: env.logLevel(),
   POSTGRES_URL: env.url(serviceDefaults.POSTGRES_URL),
+  /** Only the break script uses it, to add network latency in front of Postgres. */
+  TOXIPROXY_URL: env.url(serviceDefaults.TOXIPROXY_URL),
   /** node-postgres' own default is 10; the lesson is what the right number is. */
   PG_POOL_MAX: env.int(10, 1),
   PG_ACQUIRE_TIMEOUT_MS: env.int(2_000, 1),

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Everything on a fresh machine: install, start the real services, lint, typecheck and
+# run every test against them; stop what it started; end with "N passed, N failed".
+set -euo pipefail
+source "$(dirname "$0")/bootstrap.sh"
+
+services=(postgres redis kafka rabbitmq toxiproxy)
+echo "==> installing services: ${services[*]}"
+pnpm --silent services install "${services[@]}"
+started_here=()
+cleanup() {
+  if [ "${#started_here[@]}" -gt 0 ]; then
+    echo "==> stopping services this run started: ${started_here[*]}"
+    pnpm --silent services down "${started_here[@]}" || true
+  fi
+}
+trap cleanup EXIT
+for s in "${services[@]}"; do
+  # Services that already answer are reused and must be left running afterwards.
+  if ! pnpm --silent services status "$s" | grep -q ' up '; then started_here+=("$s"); fi
+done
+pnpm --silent services up "${services[@]}"
+
+echo "==> lint"
+pnpm --silent lint
+echo "==> typecheck"
+pnpm --silent typecheck
+echo "==> readme index"
+pnpm --silent readme:index --check
+
+echo "==> tests (one file at a time, against the real services)"
+report=$(mktemp)
+set +e
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report"
+status=$?
+set -e
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report" || echo "0 passed, 1 failed"
+rm -f "$report"
+exit $status

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { renderLineChart } from '../src/chart.ts';
+
+describe('renderLineChart', () => {
+  const svg = renderLineChart({
+    title: 'Pool <sweep>',
+    xLabel: 'pool size',
+    xLog: true,
+    panels: [
+      {
+        title: 'Latency',
+        yLabel: 'ms',
+        yLog: true,
+        markers: [{ x: 4, label: 'rule' }],
+        series: [
+          {
+            name: 'p99',
+            points: [
+              [2, 500],
+              [4, 400],
+              [128, 1400],
+            ],
+          },
+          {
+            name: 'p50',
+            points: [
+              [2, 150],
+              [4, 110],
+              [128, 80],
+            ],
+          },
+        ],
+      },
+      {
+        title: 'Throughput',
+        yLabel: 'req/s',
+        series: [
+          {
+            name: 'rps',
+            points: [
+              [2, 1300],
+              [4, 1700],
+              [128, 1500],
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  it('draws one path and one dot per point for each series, in every panel', () => {
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<path /g)).toHaveLength(3);
+    expect(svg.match(/<circle /g)).toHaveLength(9);
+  });
+
+  it('escapes text and labels the marker, axes and legend', () => {
+    expect(svg).toContain('Pool &lt;sweep&gt;');
+    expect(svg).toContain('>rule</text>');
+    expect(svg).toContain('>pool size</text>');
+    expect(svg).toContain('>p99</text>');
+  });
+
+  it('places the log-scaled x axis ends at the plot edges', () => {
+    const xs = [...svg.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.min(...xs)).toBe(70);
+    expect(Math.max(...xs)).toBe(760 - 160);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * The break-it experiment (template: replace with the POC's failure).
+ *
+ * Hypothesis: with no fault, p99 stays under 50 ms at 16 connections; with BREAK_SLOW_MS
+ * added to each request, p99 rises by at least that much.
+ */
+import { intFlag, parseCli } from '@pocs/shared/cli';
+import { measureLatency } from './latency-run.ts';
+
+const args = parseCli(
+  `usage: pnpm --filter poc-__NN__ break [options]
+  --slow-ms      latency injected into each request (default 100)
+  --connections  concurrent connections (default 16)
+  --duration     seconds per run (default 3)`,
+  {
+    'slow-ms': { type: 'string', default: '100' },
+    connections: { type: 'string', default: '16' },
+    duration: { type: 'string', default: '3' },
+  },
+);
+const slowMs = intFlag('slow-ms', args['slow-ms']);
+const common = {
+  port: __PORT__ + 200,
+  connections: intFlag('connections', args.connections),
+  durationSec: intFlag('duration', args.duration),
+};
+
+console.log('Hypothesis: p99 < 50 ms without the fault.');
+const baseline = await measureLatency(common);
+console.log(`Injecting: +${slowMs} ms in every request`);
+const broken = await measureLatency({ ...common, env: { BREAK_SLOW_MS: String(slowMs) } });
+console.table({ baseline, broken });
+console.log(`p99 moved from ${baseline.p99Ms} ms to ${broken.p99Ms} ms. Services stopped.`);
