@@ -7,18 +7,8 @@ source "$(dirname "$0")/bootstrap.sh"
 services=(postgres redis kafka rabbitmq toxiproxy)
 echo "==> installing services: ${services[*]}"
 pnpm --silent services install "${services[@]}"
-started_here=()
-cleanup() {
-  if [ "${#started_here[@]}" -gt 0 ]; then
-    echo "==> stopping services this run started: ${started_here[*]}"
-    pnpm --silent services down "${started_here[@]}" || true
-  fi
-}
-trap cleanup EXIT
-for s in "${services[@]}"; do
-  # Services that already answer are reused and must be left running afterwards.
-  if ! pnpm --silent services status "$s" | grep -q ' up '; then started_here+=("$s"); fi
-done
+# `down` stops only what this checkout's `up` started (by pid); reused services stay up.
+trap 'echo "==> stopping the services this run started"; pnpm --silent services down || true' EXIT
 pnpm --silent services up "${services[@]}"
 
 echo "==> lint"

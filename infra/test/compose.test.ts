@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SERVICE_NAMES } from '../src/definition.ts';
+import { composeFile } from '../src/paths.ts';
+import { createServices } from '../src/services.ts';
+
+// No Docker engine on CI, so the compose files are checked by reading them: each must
+// publish (or, on the host network, listen on) the same port as the native default.
+
+interface ComposeService {
+  image?: string;
+  ports?: Array<string | number | { published?: string | number; target?: number }>;
+  network_mode?: string;
+  command?: string[] | string;
+  healthcheck?: { test?: unknown };
+}
+
+/** Host ports of the short ("127.0.0.1:5432:5432", "5432:5432") and long port syntax. */
+function publishedPorts(service: ComposeService): number[] {
+  return (service.ports ?? []).map((entry) => {
+    if (typeof entry === 'object') return Number(entry.published);
+    const parts = String(entry).split('/')[0]!.split(':');
+    return Number(parts.length === 1 ? parts[0] : parts[parts.length - 2]);
+  });
+}
+
+/** With network_mode host nothing is published; the port is the one the server listens on. */
+function hostNetworkPort(service: ComposeService): number | undefined {
+  const command = Array.isArray(service.command) ? service.command : [];
+  const flag = command.findIndex((arg) => arg === '-port' || arg === '--port');
+  return flag >= 0 ? Number(command[flag + 1]) : undefined;
+}
+
+// Defaults only: a developer's *_URL overrides must not change what we compare against.
+const defaults = createServices({ env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+
+describe('compose files', () => {
+  it.each(SERVICE_NAMES)('%s.yml uses the native default port and has a healthcheck', (name) => {
+    const doc = parse(readFileSync(composeFile(name), 'utf8')) as {
+      services: Record<string, ComposeService>;
+    };
+    const services = Object.values(doc.services);
+    expect(services).toHaveLength(1);
+    const service = services[0]!;
+    const { port } = defaults.get(name);
+
+    const ports =
+      service.network_mode === 'host' ? [hostNetworkPort(service)] : publishedPorts(service);
+    expect(ports).toEqual([port]);
+    expect(service.healthcheck?.test).toBeDefined();
+    expect(service.image).toMatch(/^[\w./-]+:[\w.-]+$/); // pinned tag, never implicit latest
+  });
+
+  it('pins the same Kafka version as the native broker', () => {
+    const doc = parse(readFileSync(composeFile('kafka'), 'utf8'));
+    expect(doc.services.kafka.image).toBe('apache/kafka:3.9.2');
+    expect(doc.services.kafka.environment.KAFKA_ADVERTISED_LISTENERS).toBe(
+      'PLAINTEXT://127.0.0.1:9092',
+    );
+  });
+});
