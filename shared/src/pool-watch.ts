@@ -32,7 +32,10 @@ export function poolSnapshotFrom(samples: Sample[], atMs: number, pool = 'main')
     max: sumOf(samples, 'db_pool_max_clients', { pool }),
     timeouts: sumOf(samples, 'db_pool_acquire_timeouts_total', { pool }),
     leaks: sumOf(samples, 'db_pool_leaks_detected_total', { pool }),
-    requests: sumOf(samples, 'http_request_duration_seconds_count'),
+    // Scrapes of /metrics itself are not traffic.
+    requests:
+      sumOf(samples, 'http_request_duration_seconds_count') -
+      sumOf(samples, 'http_request_duration_seconds_count', { route: '/metrics' }),
     acquireBuckets: bucketsOf(samples, 'db_pool_acquire_wait_seconds', { pool }),
     requestBuckets: bucketsOf(samples, 'http_request_duration_seconds'),
   };

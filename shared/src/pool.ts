@@ -115,7 +115,8 @@ export class InstrumentedPool extends EventEmitter<PoolEvents> {
     } catch (err) {
       const waitMs = Math.round(performance.now() - started);
       if (err instanceof Error && err.message.includes(PG_TIMEOUT_MESSAGE)) {
-        const waiting = this.#pool.waitingCount;
+        // pg-pool has already dropped this caller from its queue: count it back in.
+        const waiting = this.#pool.waitingCount + 1;
         this.emit('timeout', { waitMs, waiting });
         throw new PoolTimeoutError({ waitedMs: waitMs, poolMax: this.max, waiting }, err);
       }
@@ -202,7 +203,8 @@ export class InstrumentedPool extends EventEmitter<PoolEvents> {
       stack: lease.stack,
       forceReleased,
     };
-    this.#log.warn(report, 'connection leak: client held past threshold');
+    const { pool: _pool, ...fields } = report; // the child logger already carries the pool name
+    this.#log.warn(fields, 'connection leak: client held past threshold');
     this.emit('leak', report);
     // An error makes pg-pool destroy the connection instead of reusing it.
     if (forceReleased) lease.giveBack(new Error(`force-released after ${report.heldMs} ms`));

@@ -28,8 +28,8 @@ describe('pool acquire timeout', () => {
     expect(errors[0]?.retriable).toBe(true);
     expect(errors[0]?.poolMax).toBe(2);
     expect(errors[0]?.waitedMs).toBeGreaterThanOrEqual(290);
-    // The first of three queued callers to give up leaves two still waiting behind it.
-    expect(errors.map((e) => e.waiting).sort()).toEqual([0, 1, 2]);
+    // Each count includes the caller giving up: the first of three saw a queue of 3.
+    expect(errors.map((e) => e.waiting).sort()).toEqual([1, 2, 3]);
     expect(errors[0]?.message).toMatch(
       /^acquire timed out after \d+ ms \(pool max 2, \d waiting\)$/,
     );

@@ -1,0 +1,153 @@
+/**
+ * Run the leaking handler, the leaking handler with force-release, and the fix under the
+ * same load, and record the pool second by second; then time withClient() against a
+ * correct manual release.
+ *
+ *   pnpm --filter poc-72 bench [--rate 20 --error-rate 0.2 --duration 30]
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderLineChart } from '@pocs/shared/chart';
+import { intFlag, parseCli } from '@pocs/shared/cli';
+import { type LeakExperimentResult, runLeakExperiment } from '../scripts/experiment.ts';
+import { loadConfig } from '../src/config.ts';
+import { measureWithClientCost } from './with-client-cost.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = parseCli(
+  `usage: pnpm --filter poc-72 bench [options]
+  --rate               refunds/s, open loop, same for every run (default 20)
+  --error-rate         share of refunds sent over balance, 0..1 (default 0.2)
+  --duration           seconds of load per run (default 30)
+  --pool               PG_POOL_MAX (default 10)
+  --acquire-timeout-ms PG_ACQUIRE_TIMEOUT_MS (default 2000)
+  --leak-threshold-ms  PG_LEAK_THRESHOLD_MS (default 2000)
+  --port               port for the service under test (default 3472)
+  --out                folder for leak.json and leak.svg (default results/)`,
+  {
+    rate: { type: 'string', default: '20' },
+    'error-rate': { type: 'string', default: '0.2' },
+    duration: { type: 'string', default: '30' },
+    pool: { type: 'string', default: '10' },
+    'acquire-timeout-ms': { type: 'string', default: '2000' },
+    'leak-threshold-ms': { type: 'string', default: '2000' },
+    port: { type: 'string', default: '3472' },
+    out: { type: 'string', default: join(root, 'results') },
+  },
+);
+const errorRate = Number(args['error-rate']);
+if (!(errorRate >= 0 && errorRate <= 1)) {
+  console.error(`--error-rate must be a share between 0 and 1, got "${args['error-rate']}"`);
+  process.exit(2);
+}
+const settings = {
+  ratePerSec: intFlag('rate', args.rate),
+  errorRate,
+  durationSec: intFlag('duration', args.duration),
+  poolMax: intFlag('pool', args.pool),
+  acquireTimeoutMs: intFlag('acquire-timeout-ms', args['acquire-timeout-ms']),
+  leakThresholdMs: intFlag('leak-threshold-ms', args['leak-threshold-ms'], 0),
+};
+const { POSTGRES_URL: postgresUrl } = loadConfig();
+const port = intFlag('port', args.port);
+
+console.log(
+  `poc-72 bench: bug, bug + force-release, fix; ${settings.ratePerSec} refunds/s × ${settings.durationSec} s each, ` +
+    `${settings.errorRate * 100}% over balance, pool ${settings.poolMax}`,
+);
+const run = (variant: 'bug' | 'fix', forceReleaseLeaks = false) => {
+  console.log(`▶ ${variant}${forceReleaseLeaks ? ' + force-release' : ''}`);
+  return runLeakExperiment({ ...settings, variant, forceReleaseLeaks, port, postgresUrl });
+};
+const bug = await run('bug');
+const forced = await run('bug', true);
+const fix = await run('fix');
+console.log('▶ withClient() vs manual try/finally release');
+const withClientCost = await measureWithClientCost({ postgresUrl, poolMax: settings.poolMax });
+
+const totals = (r: LeakExperimentResult) => ({
+  handler: r.handler,
+  forceReleaseLeaks: r.forceReleaseLeaks,
+  sent: r.load.sent,
+  injected: r.load.injected,
+  ok: r.load.ok,
+  rejected409: r.load.rejected,
+  unavailable503: r.load.unavailable,
+  otherOrNoAnswer: r.load.other,
+  okP50Ms: r.load.okP50Ms,
+  unavailableP50Ms: r.load.unavailableP50Ms,
+  leaked: r.leakedClients,
+  leaksDetected: r.leaksDetected,
+  timeouts: r.acquireTimeouts,
+  idleAtEnd: r.idleAtEnd,
+  totalAtEnd: r.totalAtEnd,
+  timeToExhaustionMs: r.timeToExhaustionMs,
+  firstLeak: r.firstLeak,
+});
+const series = (r: LeakExperimentResult) => ({
+  pool: r.samples,
+  responses: r.load.perSecond,
+});
+const summary = { bug: totals(bug), bugForceRelease: totals(forced), fix: totals(fix) };
+const result = {
+  poc: 'poc-72',
+  bench: 'connection leak: bug vs force-release vs fix',
+  command:
+    `pnpm --filter poc-72 bench -- --rate ${settings.ratePerSec} --error-rate ${settings.errorRate} ` +
+    `--duration ${settings.durationSec} --pool ${settings.poolMax} --acquire-timeout-ms ${settings.acquireTimeoutMs} ` +
+    `--leak-threshold-ms ${settings.leakThresholdMs}`,
+  recordedAt: new Date().toISOString(),
+  machine: { cores: availableParallelism(), node: process.version },
+  settings: {
+    ...settings,
+    load: 'open loop; every 5th refund (error rate 0.2) asks for more than the order balance → 409',
+  },
+  summary,
+  withClientCost,
+  series: { bug: series(bug), bugForceRelease: series(forced), fix: series(fix) },
+};
+
+await mkdir(args.out, { recursive: true });
+await writeFile(join(args.out, 'leak.json'), `${JSON.stringify(result, null, 2)}\n`);
+const leased = (r: LeakExperimentResult) =>
+  r.samples.map((s) => [s.second, s.leased] as [number, number]);
+const perSecond = (r: LeakExperimentResult, k: 'ok' | 'unavailable') =>
+  r.load.perSecond.map((s) => [s.second, s[k]] as [number, number]);
+await writeFile(
+  join(args.out, 'leak.svg'),
+  renderLineChart({
+    title: `Leak on the error path: ${settings.ratePerSec} refunds/s, ${settings.errorRate * 100}% failing, pool ${settings.poolMax}`,
+    xLabel: 'seconds since the load started',
+    panels: [
+      {
+        title: 'Clients checked out',
+        yLabel: `clients (pool max ${settings.poolMax})`,
+        series: [
+          { name: 'bug', points: leased(bug) },
+          { name: 'bug + force-release', points: leased(forced) },
+          { name: 'fix (withClient)', points: leased(fix) },
+        ],
+      },
+      {
+        title: 'Responses per second',
+        yLabel: 'responses / s',
+        series: [
+          { name: 'bug: 201', points: perSecond(bug, 'ok') },
+          { name: 'bug: 503', points: perSecond(bug, 'unavailable') },
+          { name: 'fix: 201', points: perSecond(fix, 'ok') },
+        ],
+      },
+    ],
+  }),
+);
+console.log(
+  JSON.stringify({
+    bug: { leaked: bug.leakedClients, timeouts: bug.acquireTimeouts, ok: bug.load.ok },
+    forceRelease: { leaksDetected: forced.leaksDetected, timeouts: forced.acquireTimeouts },
+    fix: { leaked: fix.leakedClients, timeouts: fix.acquireTimeouts, ok: fix.load.ok },
+    withClientCost: { differenceUs: withClientCost.differenceUs },
+  }),
+);
+console.log(`wrote ${join(args.out, 'leak.json')} and leak.svg`);
