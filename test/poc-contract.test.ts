@@ -22,8 +22,9 @@ describe('every POC honours the contract', () => {
   });
 });
 
-// A scratch copy inside the repo, so the copy's imports resolve through the workspace.
-const scratch = join(repoRoot, 'tmp', `contract-probe-${process.pid}`);
+// Scratch POCs sit one level below the repo root, as pocs/* do, so their imports and
+// their tsconfig's "../../tsconfig.base.json" resolve exactly as a real POC's would.
+const scratch = join(repoRoot, `.contract-probe-${process.pid}`);
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe('the contract check fails on a POC missing a piece', () => {
@@ -86,7 +87,7 @@ describe('the contract check fails on a POC missing a piece', () => {
 
 describe('pnpm new:poc', () => {
   it('scaffolds a POC whose pieces all pass the contract once its bench has run', async () => {
-    const pocsDir = join(scratch, 'scaffold');
+    const pocsDir = scratch;
     const newPoc = [
       '--silent',
       'new:poc',

@@ -1,6 +1,36 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { waitFor } from './wait.ts';
+
+// Children die with the script that started them, even on Ctrl-C or a crash, so an
+// interrupted bench never leaves a stale service answering on its port.
+const live = new Set<ChildProcess>();
+let guarded = false;
+function guardExit(): void {
+  if (guarded) return;
+  guarded = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of live) child.kill('SIGTERM');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 export interface ChildService {
   url: string;
@@ -30,6 +60,13 @@ export async function startChildService({
   startTimeoutMs?: number;
   onOutput?: (chunk: string) => void;
 }): Promise<ChildService> {
+  // Otherwise the health check below could pass against whatever already listens there.
+  if (await portAnswers(host, port)) {
+    throw new Error(
+      `port ${port} on ${host} is already in use: stop what listens there or choose another port`,
+    );
+  }
+  guardExit();
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd,
     env: { ...process.env, HOST: host, PORT: String(port), LOG_LEVEL: 'warn', ...env },
@@ -43,7 +80,11 @@ export async function startChildService({
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  live.add(child);
+  const exited = once(child, 'exit').then(([code]) => {
+    live.delete(child);
+    return code as number | null;
+  });
 
   const url = `http://${host}:${port}`;
   try {

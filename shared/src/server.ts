@@ -2,12 +2,29 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   LogController,
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { isPocError, isPoolTimeoutError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { createHttpDurationHistogram } from './metrics.ts';
+
+/**
+ * Answer with an RFC 9457 problem document. 4xx titles tell the caller what to fix;
+ * `extra` carries stable machine-readable fields such as `code` or `detail`.
+ */
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  title: string,
+  extra: Record<string, unknown> = {},
+) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title, status, ...extra });
+}
 
 export interface ServerOptions {
   logger: Logger;
@@ -42,48 +59,26 @@ export function createServer({ logger, registry, health }: ServerOptions): Fasti
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
-      return reply.code(400).type('application/problem+json').send({
-        type: 'about:blank',
-        title: 'invalid request',
-        status: 400,
-        detail: error.message,
-      });
+      return sendProblem(reply, 400, 'invalid request', { detail: error.message });
     }
     if (isPoolTimeoutError(error)) {
       // Overload, not a bug: tell the caller when to come back instead of a bare 500.
       request.log.warn({ err: error }, 'pool exhausted');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .type('application/problem+json')
-        .send({ type: 'about:blank', title: 'database busy, retry later', status: 503 });
+      return sendProblem(reply.header('retry-after', '1'), 503, 'database busy, retry later');
     }
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     if (status < 500) {
-      return reply
-        .code(status)
-        .type('application/problem+json')
-        .send({ type: 'about:blank', title: error.message, status });
+      return sendProblem(reply, status, error.message);
     }
     request.log.error(
       { err: error, retriable: isPocError(error) && error.retriable },
       'request failed',
     );
-    return reply
-      .code(500)
-      .type('application/problem+json')
-      .send({ type: 'about:blank', title: 'internal error', status: 500 });
+    return sendProblem(reply, 500, 'internal error');
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send({
-        type: 'about:blank',
-        title: `no route ${request.method} ${request.url}`,
-        status: 404,
-      }),
+    sendProblem(reply, 404, `no route ${request.method} ${request.url}`),
   );
 
   app.get('/health', async (_request, reply) => {

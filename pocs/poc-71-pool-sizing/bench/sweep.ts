@@ -21,15 +21,17 @@ const args = parseCli(
   `usage: pnpm --filter poc-71 bench [options]
   --sizes        pool sizes to sweep (default 2,4,8,16,32,64,128)
   --connections  concurrent HTTP connections, fixed for every size (default 256)
-  --duration     measured seconds per size (default 15)
-  --warmup       unmeasured seconds per size first (default 3)
+  --duration     measured seconds per run (default 10)
+  --warmup       unmeasured seconds before each run (default 2)
+  --repeats      runs per size; the median is reported (default 3)
   --port         port for the service under test (default 3171)
   --out          folder for sweep.json and sweep.svg (default results/)`,
   {
     sizes: { type: 'string', default: '2,4,8,16,32,64,128' },
     connections: { type: 'string', default: '256' },
-    duration: { type: 'string', default: '15' },
-    warmup: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    repeats: { type: 'string', default: '3' },
     port: { type: 'string', default: '3171' },
     out: { type: 'string', default: join(root, 'results') },
   },
@@ -40,6 +42,7 @@ const connections = intFlag('connections', args.connections);
 const durationSec = intFlag('duration', args.duration);
 const warmupSec = intFlag('warmup', args.warmup, 0);
 const port = intFlag('port', args.port);
+const repeats = intFlag('repeats', args.repeats);
 
 const config = loadConfig();
 const cores = availableParallelism();
@@ -48,11 +51,10 @@ const rule = ruleOfThumbPoolSize(config.EFFECTIVE_SPINDLES, cores);
 const ACQUIRE_TIMEOUT_MS = 10_000;
 
 console.log(
-  `poc-71 bench: ${sizes.length} pool sizes × ${durationSec}s at ${connections} connections (${cores} cores, rule of thumb ${rule})`,
+  `poc-71 bench: ${sizes.length} pool sizes × ${repeats} runs × ${durationSec}s at ${connections} connections (${cores} cores, rule of thumb ${rule})`,
 );
 
-const rows = [];
-for (const size of sizes) {
+async function measure(size: number) {
   const service = await startChildService({
     entry: 'src/server.ts',
     cwd: root,
@@ -64,42 +66,65 @@ for (const size of sizes) {
     },
   });
   try {
+    const products = config.SEED_PRODUCTS;
     if (warmupSec > 0)
-      await runMixLoad({
-        url: service.url,
-        connections,
-        durationSec: warmupSec,
-        products: config.SEED_PRODUCTS,
-      });
+      await runMixLoad({ url: service.url, connections, durationSec: warmupSec, products });
     const before = await scrapePool(service.url);
-    const load = await runMixLoad({
-      url: service.url,
-      connections,
-      durationSec,
-      products: config.SEED_PRODUCTS,
-    });
+    const load = await runMixLoad({ url: service.url, connections, durationSec, products });
     const after = await scrapePool(service.url);
     const waitBuckets = after.acquireBuckets.map(({ le, count }) => ({
       le,
       count: count - (before.acquireBuckets.find((b) => b.le === le)?.count ?? 0),
     }));
-    const row = {
-      poolSize: size,
+    return {
       ...load,
       serverConnections: after.total,
       acquireWaitP50Ms: round(histogramQuantile(0.5, waitBuckets) * 1000),
       acquireWaitP99Ms: round(histogramQuantile(0.99, waitBuckets) * 1000),
       acquireTimeouts: after.timeouts - before.timeouts,
     };
-    rows.push(row);
-    console.log(
-      `pool ${String(size).padStart(3)}: ${Math.round(row.rps)} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ` +
-        `acquire wait p99 ${row.acquireWaitP99Ms} ms, non-2xx ${row.non2xx}, errors ${row.errors}`,
-    );
   } finally {
     await service.stop();
   }
 }
+
+// Repetitions go round the sizes (not size after size) so drift on the machine spreads
+// over every size instead of favouring one; each size reports the median run.
+const runsBySize = new Map<number, Awaited<ReturnType<typeof measure>>[]>();
+for (let rep = 1; rep <= repeats; rep++) {
+  for (const size of sizes) {
+    const run = await measure(size);
+    runsBySize.set(size, [...(runsBySize.get(size) ?? []), run]);
+    console.log(
+      `[${rep}/${repeats}] pool ${String(size).padStart(3)}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms} ms, ` +
+        `p99 ${run.p99Ms} ms, pool wait p99 ${run.acquireWaitP99Ms} ms, non-2xx ${run.non2xx}, errors ${run.errors}`,
+    );
+  }
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const rows = sizes.map((size) => {
+  const runs = runsBySize.get(size)!;
+  const of = (pick: (r: (typeof runs)[number]) => number | null) =>
+    median(runs.map((r) => pick(r) ?? Number.NaN));
+  return {
+    poolSize: size,
+    rps: Math.round(of((r) => r.rps)),
+    p50Ms: of((r) => r.p50Ms),
+    p99Ms: of((r) => r.p99Ms),
+    p99MsRange: [Math.min(...runs.map((r) => r.p99Ms)), Math.max(...runs.map((r) => r.p99Ms))],
+    acquireWaitP99Ms: of((r) => r.acquireWaitP99Ms),
+    serverConnections: Math.max(...runs.map((r) => r.serverConnections)),
+    acquireTimeouts: runs.reduce((n, r) => n + r.acquireTimeouts, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    runs,
+  };
+});
 
 function round(n: number) {
   return Number.isFinite(n) ? Math.round(n * 10) / 10 : null;
@@ -123,16 +148,17 @@ const summary = {
 const result = {
   poc: 'poc-71',
   bench: 'pool-size sweep',
-  command: `pnpm --filter poc-71 bench -- --sizes ${sizes.join(',')} --connections ${connections} --duration ${durationSec} --warmup ${warmupSec}`,
+  command: `pnpm --filter poc-71 bench -- --sizes ${sizes.join(',')} --connections ${connections} --duration ${durationSec} --warmup ${warmupSec} --repeats ${repeats}`,
   recordedAt: new Date().toISOString(),
   machine: { cores, node: process.version },
   settings: {
     connections,
+    repeats,
     durationSec,
     warmupSec,
     acquireTimeoutMs: ACQUIRE_TIMEOUT_MS,
     seedProducts: config.SEED_PRODUCTS,
-    mix: '80% pk lookup, 15% category page, 5% aggregate',
+    mix: '60% primary-key lookup, 20% category page, 20% sales report (join + aggregate)',
   },
   summary,
   rows,

@@ -15,10 +15,10 @@ const args = parseCli(
   `usage: pnpm --filter poc-71 break [options]
   --mode          small | large | both (default both; env BREAK_MODE)
   --duration      seconds per run (default 10; env BREAK_DURATION_SEC)
-  --connections   concurrent HTTP connections (default 256)
+  --connections   concurrent HTTP connections, too-large run (default 256)
   too small:
   --small-pool    the starved size (default 1)
-  --rate          requests/s offered (default 800)
+  --rate          requests/s offered, open loop (default 300)
   --db-latency-ms latency toxiproxy adds to each Postgres response (default 2)
   --acquire-timeout-ms  how long a request waits for a connection (default 500)
   too large:
@@ -28,7 +28,7 @@ const args = parseCli(
     duration: { type: 'string', default: process.env.BREAK_DURATION_SEC ?? '10' },
     connections: { type: 'string', default: '256' },
     'small-pool': { type: 'string', default: '1' },
-    rate: { type: 'string', default: '800' },
+    rate: { type: 'string', default: '300' },
     'db-latency-ms': { type: 'string', default: '2' },
     'acquire-timeout-ms': { type: 'string', default: '500' },
     'large-pool': { type: 'string', default: '128' },
@@ -57,7 +57,7 @@ const row = (r: ExperimentResult) => ({
   'req/s': Math.round(r.load.rps),
   'p50 ms': r.load.p50Ms,
   'p99 ms': r.load.p99Ms,
-  '503s': r.load.non2xx,
+  'non-2xx': r.load.non2xx,
   'acquire timeouts': r.acquireTimeouts,
   'max waiting': r.maxWaiting,
   'pool wait p99 ms': r.acquireWaitP99Ms,

@@ -5,7 +5,7 @@ import { scrapePool, watchPool } from '@pocs/shared/pool-watch';
 import { histogramQuantile } from '@pocs/shared/prom-text';
 import { createToxiproxy, viaProxy } from '@pocs/shared/toxiproxy';
 import pg from 'pg';
-import { type LoadResult, runMixLoad } from '../bench/mix-load.ts';
+import { type LoadResult, runMixLoad, runOpenMixLoad } from '../bench/mix-load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,7 +45,7 @@ export async function runPoolExperiment({
   port: number;
   postgresUrl: string;
   products: number;
-  /** Requests/s offered; unset = closed loop, each connection sends as soon as it gets an answer. */
+  /** Requests/s offered open-loop; unset = closed loop of `connections`. */
   rate?: number;
   /** Latency toxiproxy adds to every Postgres response (the network hop production has). */
   dbLatencyMs?: number;
@@ -93,13 +93,9 @@ export async function runPoolExperiment({
   const watcher = print ? watchPool(service.url, { print: (l) => print(`  ${l}`) }) : undefined;
   try {
     const before = await scrapePool(service.url);
-    const load = await runMixLoad({
-      url: service.url,
-      connections,
-      durationSec,
-      products,
-      ...(rate ? { overallRate: rate } : {}),
-    });
+    const load = rate
+      ? await runOpenMixLoad({ url: service.url, rate, durationSec, products })
+      : await runMixLoad({ url: service.url, connections, durationSec, products });
     const after = await scrapePool(service.url);
     const waitBuckets = after.acquireBuckets.map(({ le, count }) => ({
       le,

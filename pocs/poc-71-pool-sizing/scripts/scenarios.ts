@@ -5,6 +5,7 @@ export interface ScenarioOptions {
   brokenPoolSize: number;
   connections: number;
   durationSec: number;
+  acquireTimeoutMs: number;
   postgresUrl: string;
   products: number;
   port: number;
@@ -16,19 +17,13 @@ export interface ScenarioResult {
   broken: ExperimentResult;
 }
 
-/**
- * Too small: production puts a network hop between app and database, so every query
- * holds its connection for at least a round trip. With 2 ms added by toxiproxy, one
- * connection serves at most ~400 queries/s; 800 requests/s offered make the queue grow
- * until requests give up at the 500 ms acquire timeout. The rule-of-thumb pool keeps up.
- */
-export async function tooSmall(
-  o: ScenarioOptions & {
-    rate: number;
-    dbLatencyMs: number;
-    acquireTimeoutMs: number;
-    toxiproxyUrl?: string;
-  },
+type Extra = Pick<Parameters<typeof runPoolExperiment>[0], 'rate' | 'dbLatencyMs' | 'toxiproxyUrl'>;
+
+/** The same load at the rule-of-thumb size, then at the broken size (on another port). */
+async function compare(
+  o: ScenarioOptions,
+  extra: Extra,
+  describe: string,
 ): Promise<ScenarioResult> {
   const run = (poolSize: number, port: number) =>
     runPoolExperiment({
@@ -39,18 +34,35 @@ export async function tooSmall(
       acquireTimeoutMs: o.acquireTimeoutMs,
       postgresUrl: o.postgresUrl,
       products: o.products,
+      ...extra,
+      ...(o.print ? { print: o.print } : {}),
+    });
+  o.print?.(`▶ baseline: pool ${o.rulePoolSize}, ${describe}`);
+  const baseline = await run(o.rulePoolSize, o.port);
+  o.print?.(`▶ broken: pool ${o.brokenPoolSize}, same load`);
+  const broken = await run(o.brokenPoolSize, o.port + 10);
+  return { baseline, broken };
+}
+
+/**
+ * Too small: production puts a network hop between app and database, so every query
+ * holds its connection for at least a round trip. With 2 ms added by toxiproxy, one
+ * connection serves only ~200 requests/s of this mix; 300 requests/s offered open-loop
+ * make its queue grow until requests give up at the acquire timeout. The rule-of-thumb
+ * pool serves the same load with a queue of a few.
+ */
+export function tooSmall(
+  o: ScenarioOptions & { rate: number; dbLatencyMs: number; toxiproxyUrl?: string },
+): Promise<ScenarioResult> {
+  return compare(
+    o,
+    {
       rate: o.rate,
       dbLatencyMs: o.dbLatencyMs,
       ...(o.toxiproxyUrl ? { toxiproxyUrl: o.toxiproxyUrl } : {}),
-      ...(o.print ? { print: o.print } : {}),
-    });
-  o.print?.(
-    `▶ baseline: pool ${o.rulePoolSize}, ${o.rate} req/s offered, +${o.dbLatencyMs} ms per query`,
+    },
+    `${o.rate} req/s offered, +${o.dbLatencyMs} ms per query`,
   );
-  const baseline = await run(o.rulePoolSize, o.port);
-  o.print?.(`▶ too small: pool ${o.brokenPoolSize}, same load`);
-  const broken = await run(o.brokenPoolSize, o.port + 10);
-  return { baseline, broken };
 }
 
 /**
@@ -58,23 +70,6 @@ export async function tooSmall(
  * pool into Postgres. Dozens of backends share two cores, so each query takes longer
  * and the tail grows, although nobody waits for a connection.
  */
-export async function tooLarge(
-  o: ScenarioOptions & { acquireTimeoutMs: number },
-): Promise<ScenarioResult> {
-  const run = (poolSize: number, port: number) =>
-    runPoolExperiment({
-      poolSize,
-      port,
-      connections: o.connections,
-      durationSec: o.durationSec,
-      acquireTimeoutMs: o.acquireTimeoutMs,
-      postgresUrl: o.postgresUrl,
-      products: o.products,
-      ...(o.print ? { print: o.print } : {}),
-    });
-  o.print?.(`▶ baseline: pool ${o.rulePoolSize}, ${o.connections} connections flat out`);
-  const baseline = await run(o.rulePoolSize, o.port);
-  o.print?.(`▶ too large: pool ${o.brokenPoolSize}, same load`);
-  const broken = await run(o.brokenPoolSize, o.port + 10);
-  return { baseline, broken };
+export function tooLarge(o: ScenarioOptions): Promise<ScenarioResult> {
+  return compare(o, {}, `${o.connections} connections flat out`);
 }

@@ -2,7 +2,7 @@ import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import { createPool } from '@pocs/shared/pool';
 import { registerPoolMetrics } from '@pocs/shared/pool-metrics';
-import { createServer } from '@pocs/shared/server';
+import { createServer, sendProblem } from '@pocs/shared/server';
 import { CATEGORY_COUNT, createCatalog, ensureCatalog } from './catalog.ts';
 import type { Config } from './config.ts';
 
@@ -46,14 +46,7 @@ export async function buildApp(
     async (request, reply) => {
       const product = await catalog.getProduct(request.params.id);
       if (!product) {
-        return reply
-          .code(404)
-          .type('application/problem+json')
-          .send({
-            type: 'about:blank',
-            title: `no product with id ${request.params.id}`,
-            status: 404,
-          });
+        return sendProblem(reply, 404, `no product with id ${request.params.id}`);
       }
       return product;
     },

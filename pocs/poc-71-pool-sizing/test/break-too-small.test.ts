@@ -12,7 +12,7 @@ describe('break: pool too small', () => {
       brokenPoolSize: 1,
       connections: 256,
       durationSec: 4,
-      rate: 800,
+      rate: 300,
       dbLatencyMs: 2,
       acquireTimeoutMs: 500,
       postgresUrl,

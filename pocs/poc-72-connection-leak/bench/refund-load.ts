@@ -1,5 +1,4 @@
-import { performance } from 'node:perf_hooks';
-import { sleep } from '@pocs/shared/wait';
+import { runOpenLoop } from '@pocs/shared/open-loop';
 import { MAX_REFUND_CENTS } from '../src/orders.ts';
 
 /**
@@ -55,9 +54,8 @@ export interface LoadResult {
 }
 
 /**
- * Open-loop load: request i leaves at i / rate seconds whether or not earlier ones have
- * answered, as real users do. When the service hangs, requests pile up instead of the
- * generator politely slowing down.
+ * Open-loop refunds (shared/open-loop): request i leaves at i / rate seconds whether or
+ * not earlier ones have answered, so a hanging service collects a pile of requests.
  */
 export async function runRefundLoad({
   url,
@@ -74,86 +72,40 @@ export async function runRefundLoad({
   orders: number;
   timeoutMs?: number;
 }): Promise<LoadResult> {
-  const total = Math.round(ratePerSec * durationSec);
-  const perSecond: SecondCounts[] = Array.from({ length: Math.ceil(durationSec) }, (_, second) => ({
-    second,
-    ok: 0,
-    rejected: 0,
-    unavailable: 0,
-    other: 0,
-  }));
-  const latencies = { ok: [] as number[], unavailable: [] as number[] };
   let injected = 0;
-  let firstUnavailableSentAtMs: number | null = null;
-  const start = performance.now();
-
-  const send = async (i: number) => {
-    const { orderId, amountCents, injected: isInjected } = refundFor(i, errorRate, orders);
-    if (isInjected) injected++;
-    const sentAt = performance.now();
-    let kind: 'ok' | 'rejected' | 'unavailable' | 'other' = 'other';
-    try {
-      const res = await fetch(`${url}/orders/${orderId}/refunds`, {
+  const result = await runOpenLoop({
+    ratePerSec,
+    durationSec,
+    outcomes: ['ok', 'rejected', 'unavailable', 'other'] as const,
+    send: async (i) => {
+      const refund = refundFor(i, errorRate, orders);
+      if (refund.injected) injected++;
+      const res = await fetch(`${url}/orders/${refund.orderId}/refunds`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ amountCents, reason: 'load test' }),
+        body: JSON.stringify({ amountCents: refund.amountCents, reason: 'load test' }),
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.arrayBuffer();
-      kind =
-        res.status === 201
-          ? 'ok'
-          : res.status === 409
-            ? 'rejected'
-            : res.status === 503
-              ? 'unavailable'
-              : 'other';
-    } catch {
-      kind = 'other';
-    }
-    const doneAt = performance.now();
-    if (kind === 'ok') latencies.ok.push(doneAt - sentAt);
-    if (kind === 'unavailable') {
-      latencies.unavailable.push(doneAt - sentAt);
-      const sentAtMs = Math.round(sentAt - start);
-      if (firstUnavailableSentAtMs === null || sentAtMs < firstUnavailableSentAtMs)
-        firstUnavailableSentAtMs = sentAtMs;
-    }
-    const second = Math.floor((doneAt - start) / 1000);
-    while (perSecond.length <= second)
-      perSecond.push({ second: perSecond.length, ok: 0, rejected: 0, unavailable: 0, other: 0 });
-    perSecond[second]![kind]++;
-  };
-
-  const inFlight = new Set<Promise<void>>();
-  for (let i = 0; i < total; i++) {
-    const wait = start + (i * 1000) / ratePerSec - performance.now();
-    if (wait > 0) await sleep(wait);
-    const p: Promise<void> = send(i).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-  }
-  await Promise.all(inFlight);
-
-  const sum = (k: keyof Omit<SecondCounts, 'second'>) => perSecond.reduce((n, s) => n + s[k], 0);
+      if (res.status === 201) return 'ok';
+      if (res.status === 409) return 'rejected';
+      return res.status === 503 ? 'unavailable' : 'other';
+    },
+  });
+  const { ok, rejected, unavailable, other } = result.outcomes;
   return {
     ratePerSec,
     durationSec,
     errorRate,
-    sent: total,
+    sent: result.sent,
     injected,
-    ok: sum('ok'),
-    rejected: sum('rejected'),
-    unavailable: sum('unavailable'),
-    other: sum('other'),
-    unavailableP50Ms: median(latencies.unavailable),
-    okP50Ms: median(latencies.ok),
-    firstUnavailableSentAtMs,
-    perSecond,
+    ok: ok.count,
+    rejected: rejected.count,
+    unavailable: unavailable.count,
+    other: other.count,
+    unavailableP50Ms: unavailable.p50Ms,
+    okP50Ms: ok.p50Ms,
+    firstUnavailableSentAtMs: unavailable.firstSentAtMs,
+    perSecond: result.perSecond,
   };
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.floor(sorted.length / 2)]!);
 }

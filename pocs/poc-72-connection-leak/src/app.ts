@@ -2,7 +2,7 @@ import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import { createPool } from '@pocs/shared/pool';
 import { registerPoolMetrics } from '@pocs/shared/pool-metrics';
-import { createServer } from '@pocs/shared/server';
+import { createServer, sendProblem } from '@pocs/shared/server';
 import type { FastifyReply } from 'fastify';
 import type { Config } from './config.ts';
 import { isRefundRejectedError, type RefundRejectedError } from './errors.ts';
@@ -27,12 +27,7 @@ const refundBody = {
 } as const;
 
 function sendRejection(reply: FastifyReply, err: RefundRejectedError) {
-  return reply.code(err.statusCode).type('application/problem+json').send({
-    type: 'about:blank',
-    title: err.message,
-    status: err.statusCode,
-    code: err.code,
-  });
+  return sendProblem(reply, err.statusCode, err.message, { code: err.code });
 }
 
 /**
@@ -82,15 +77,9 @@ export async function buildApp(
     async (request, reply) => {
       const order = await getOrder(pool, db, request.params.id);
       if (!order) {
-        return reply
-          .code(404)
-          .type('application/problem+json')
-          .send({
-            type: 'about:blank',
-            title: `no order with id ${request.params.id}`,
-            status: 404,
-            code: 'order_not_found',
-          });
+        return sendProblem(reply, 404, `no order with id ${request.params.id}`, {
+          code: 'order_not_found',
+        });
       }
       return order;
     },

@@ -1,0 +1,42 @@
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startChildService } from '../src/child-service.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+
+describe('startChildService', () => {
+  it('starts a service, waits for /health, and stops it with SIGTERM', async () => {
+    const service = await startChildService({
+      entry: 'health-server.ts',
+      cwd: fixtures,
+      port: 39_871,
+    });
+    expect((await fetch(`${service.url}/health`)).status).toBe(200);
+    expect(await service.stop()).toBe(0);
+    await expect(fetch(`${service.url}/health`)).rejects.toThrow();
+  });
+
+  it('refuses a port something else already answers on', async () => {
+    const squatter = createServer((_req, res) => res.end('not yours'));
+    await new Promise<void>((r) => squatter.listen(39_872, '127.0.0.1', r));
+    try {
+      await expect(
+        startChildService({ entry: 'health-server.ts', cwd: fixtures, port: 39_872 }),
+      ).rejects.toThrow('port 39872 on 127.0.0.1 is already in use');
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('reports a child that dies before it is healthy, with its output', async () => {
+    await expect(
+      startChildService({
+        entry: 'health-server.ts',
+        cwd: fixtures,
+        port: 39_873,
+        env: { CRASH_ON_START: '1' },
+      }),
+    ).rejects.toThrow(/exited with 1 before it was healthy:[\s\S]*crashing on purpose/);
+  });
+});
