@@ -1,0 +1,197 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  BeginInput,
+  BeginResult,
+  IdempotencyStore,
+  KeyRef,
+  StoredResponse,
+} from './idempotency-store.ts';
+
+/** The calls this store needs; an ioredis client fits as is. */
+export interface RedisScriptClient {
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+// Two keys per idempotency key, in one hash slot ({...}):
+//   KEYS[1] the claim, JSON: f fingerprint, e expires-at ms, l lock id ('' = unlocked),
+//           la locked-at ms, rp recovery point, g generation. Times are strings (cjson
+//           rounds big numbers).
+//   KEYS[2] the stored response, JSON {s, b, t}, written once by complete().
+const BEGIN = `
+local now = tonumber(ARGV[2])
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local r = cjson.decode(raw)
+  if tonumber(r.e) > now then
+    if r.f ~= ARGV[1] then return {'mismatch'} end
+    local response = redis.call('GET', KEYS[2])
+    if response then return {'replay', response} end
+    if r.l ~= '' and (now - tonumber(r.la)) < tonumber(ARGV[4]) then
+      return {'in_flight', tostring(now - tonumber(r.la))}
+    end
+    r.l = ARGV[5]
+    r.la = ARGV[2]
+    redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
+    return {'resumed', r.rp, r.g}
+  end
+end
+redis.call('SET', KEYS[1], ARGV[6], 'PX', ARGV[3])
+redis.call('DEL', KEYS[2])
+return {'started', 'started'}`;
+
+// The hot path stays free of JSON decoding: the lock is checked by substring (lock ids
+// are UUIDs, which JSON and cjson encode alike) and the response JSON comes from Node.
+const COMPLETE = `
+local raw = redis.call('GET', KEYS[1])
+if not raw or not string.find(raw, ARGV[1], 1, true) then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 1 then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+return 1`;
+
+// ARGV: lock id, 'release' | 'point', recovery point.
+const UPDATE = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local r = cjson.decode(raw)
+if r.l ~= ARGV[1] then return 0 end
+if ARGV[2] == 'release' then
+  r.l = ''
+else
+  r.rp = ARGV[3]
+end
+redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
+return 1`;
+
+const shas = new Map<string, string>();
+const sha1 = (text: string): string => {
+  let sha = shas.get(text);
+  if (!sha) {
+    sha = createHash('sha1').update(text).digest('hex');
+    shas.set(text, sha);
+  }
+  return sha;
+};
+
+/**
+ * Idempotency keys in Redis. A new key is claimed with one plain `SET NX` (no script);
+ * every other step is one Lua script, so claim-or-replay is atomic and one round trip.
+ * Fast, but forgotten on a restart without persistence: use it for cheap operations,
+ * Postgres for money. Redis expires records after the retention period (real time); the
+ * injected clock decides expiry too, so tests can move time. Lock ids must be UUIDs.
+ */
+export class RedisIdempotencyStore implements IdempotencyStore {
+  readonly kind = 'redis';
+  readonly #redis: RedisScriptClient;
+  readonly #prefix: string;
+
+  constructor({ redis, keyPrefix = 'idem:' }: { redis: RedisScriptClient; keyPrefix?: string }) {
+    this.#redis = redis;
+    this.#prefix = keyPrefix;
+  }
+
+  /** The claim's Redis key; the stored response lives at the same key + ':r'. */
+  redisKey(scope: string, key: string): string {
+    // Scope and key are both free text: length-prefix the scope so "a:b"+"c" ≠ "a"+"b:c".
+    // The braces keep both keys in one cluster slot, as a multi-key script needs.
+    return `${this.#prefix}{${scope.length}:${scope}:${key}}`;
+  }
+
+  async begin(input: BeginInput): Promise<BeginResult> {
+    const claimKey = this.redisKey(input.scope, input.key);
+    const generation = randomUUID();
+    const fresh = JSON.stringify({
+      f: input.fingerprint,
+      e: String(input.nowMs + input.retentionMs),
+      l: input.lockId,
+      la: String(input.nowMs),
+      rp: 'started',
+      g: generation,
+    });
+    const started = {
+      outcome: 'started',
+      resumed: false,
+      recoveryPoint: 'started',
+      generation,
+    } as const;
+    // Fast path for a new key (the common case): one plain SET NX, no script.
+    if ((await this.#redis.set(claimKey, fresh, 'PX', input.retentionMs, 'NX')) === 'OK') {
+      return started;
+    }
+    const reply = (await this.#run(
+      BEGIN,
+      [claimKey, `${claimKey}:r`],
+      [
+        input.fingerprint,
+        String(input.nowMs),
+        String(input.retentionMs),
+        String(input.lockTimeoutMs),
+        input.lockId,
+        fresh,
+      ],
+    )) as [string, string?, string?];
+    switch (reply[0]) {
+      case 'mismatch':
+        return { outcome: 'mismatch' };
+      case 'in_flight':
+        return { outcome: 'in_flight', lockedForMs: Number(reply[1]) };
+      case 'replay': {
+        const r = JSON.parse(reply[1]!) as { s: number; b: string; t: string };
+        return { outcome: 'replay', response: { status: r.s, body: r.b, contentType: r.t } };
+      }
+      case 'resumed':
+        return {
+          outcome: 'started',
+          resumed: true,
+          recoveryPoint: reply[1] ?? 'started',
+          generation: reply[2] ?? generation,
+        };
+      default:
+        return started;
+    }
+  }
+
+  async complete(ref: KeyRef, response: StoredResponse): Promise<boolean> {
+    const claimKey = this.redisKey(ref.scope, ref.key);
+    const done = await this.#run(
+      COMPLETE,
+      [claimKey, `${claimKey}:r`],
+      [
+        `"l":${JSON.stringify(ref.lockId)}`,
+        JSON.stringify({ s: response.status, b: response.body, t: response.contentType }),
+      ],
+    );
+    return Number(done) === 1;
+  }
+
+  async release(ref: KeyRef): Promise<void> {
+    await this.#run(UPDATE, [this.redisKey(ref.scope, ref.key)], [ref.lockId, 'release']);
+  }
+
+  async setRecoveryPoint(ref: KeyRef, recoveryPoint: string): Promise<boolean> {
+    const done = await this.#run(
+      UPDATE,
+      [this.redisKey(ref.scope, ref.key)],
+      [ref.lockId, 'point', recoveryPoint],
+    );
+    return Number(done) === 1;
+  }
+
+  async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.#redis.evalsha(sha1(script), keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+      return this.#redis.eval(script, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+export function createRedisIdempotencyStore(options: {
+  redis: RedisScriptClient;
+  keyPrefix?: string;
+}): RedisIdempotencyStore {
+  return new RedisIdempotencyStore(options);
+}
