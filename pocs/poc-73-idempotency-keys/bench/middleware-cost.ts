@@ -25,15 +25,18 @@ const args = parseCli(
   `usage: pnpm --filter poc-73 bench [options]
   --requests   sequential requests per store for the latency figure (default 3000)
   --duration   seconds per autocannon run (default 8)
+  --repeats    rounds over the three setups; medians are reported (default 3)
   --port       port for the service under test (default 3473)`,
   {
     requests: { type: 'string', default: '3000' },
     duration: { type: 'string', default: '8' },
+    repeats: { type: 'string', default: '3' },
     port: { type: 'string', default: '3473' },
   },
 );
 const requests = intFlag('requests', args.requests);
 const durationSec = intFlag('duration', args.duration);
+const repeats = intFlag('repeats', args.repeats);
 const port = intFlag('port', args.port);
 const postgresUrl = process.env.POSTGRES_URL ?? serviceDefaults.POSTGRES_URL;
 const schema = `poc73_bench_${Date.now().toString(36)}`;
@@ -113,39 +116,48 @@ async function throughput(url: string, connections: number) {
 console.log(
   `poc-73 bench: POST /widgets (one INSERT), no middleware vs Redis store vs Postgres store; fresh key per request`,
 );
-const runs = [];
+type Run = {
+  store: (typeof stores)[number];
+  p50Ms: number;
+  p99Ms: number;
+  throughput: { connections: number; reqPerSec: number; p99Ms: number }[];
+};
+const rawRuns: (Run & { round: number })[] = [];
 try {
-  for (const store of stores) {
-    const service = await startChildService({
-      entry: 'bench/middleware-server.ts',
-      cwd: pocRoot,
-      port,
-      env: {
-        BENCH_STORE: store,
-        BENCH_SCHEMA: schema,
-        POSTGRES_URL: postgresUrl,
-        LOG_LEVEL: 'error',
-      },
-    });
-    try {
-      const latencies = await sequentialLatencies(service.url, requests);
-      const load = [];
-      for (const connections of connectionsList)
-        load.push(await throughput(service.url, connections));
-      const run = {
-        store,
-        p50Ms: quantile(latencies, 0.5),
-        p99Ms: quantile(latencies, 0.99),
-        throughput: load,
-      };
-      console.log(
-        `  ${store.padEnd(8)} p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms (sequential); ${load.map((l) => `${l.reqPerSec} req/s @${l.connections}`).join(', ')}`,
-      );
-      runs.push(run);
-    } finally {
-      await service.stop();
+  // Rounds go over all three setups in turn, so drift on this shared machine spreads
+  // over every setup instead of favouring one; each setup reports its median round.
+  for (let round = 1; round <= repeats; round++)
+    for (const store of stores) {
+      const service = await startChildService({
+        entry: 'bench/middleware-server.ts',
+        cwd: pocRoot,
+        port,
+        env: {
+          BENCH_STORE: store,
+          BENCH_SCHEMA: schema,
+          POSTGRES_URL: postgresUrl,
+          LOG_LEVEL: 'error',
+        },
+      });
+      try {
+        const latencies = await sequentialLatencies(service.url, requests);
+        const load = [];
+        for (const connections of connectionsList)
+          load.push(await throughput(service.url, connections));
+        const run = {
+          store,
+          p50Ms: quantile(latencies, 0.5),
+          p99Ms: quantile(latencies, 0.99),
+          throughput: load,
+        };
+        console.log(
+          `  [${round}/${repeats}] ${store.padEnd(8)} p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms (sequential); ${load.map((l) => `${l.reqPerSec} req/s @${l.connections}`).join(', ')}`,
+        );
+        rawRuns.push({ ...run, round });
+      } finally {
+        await service.stop();
+      }
     }
-  }
 } finally {
   const pool = createPool({ connectionString: postgresUrl, max: 1, acquireTimeoutMs: 5_000 });
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -162,6 +174,24 @@ try {
   redis.disconnect();
 }
 
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const runs: Run[] = stores.map((store) => {
+  const mine = rawRuns.filter((r) => r.store === store);
+  return {
+    store,
+    p50Ms: median(mine.map((r) => r.p50Ms)),
+    p99Ms: median(mine.map((r) => r.p99Ms)),
+    throughput: connectionsList.map((connections, i) => ({
+      connections,
+      reqPerSec: Math.round(median(mine.map((r) => r.throughput[i]!.reqPerSec))),
+      p99Ms: median(mine.map((r) => r.throughput[i]!.p99Ms)),
+    })),
+  };
+});
 const base = runs.find((r) => r.store === 'none')!;
 const summary = runs
   .filter((r) => r.store !== 'none')
@@ -187,11 +217,12 @@ await writeFile(
   join(out, 'middleware-cost.json'),
   `${JSON.stringify(
     {
-      command: 'pnpm --filter poc-73 bench',
+      command: `pnpm --filter poc-73 bench -- --requests ${requests} --duration ${durationSec} --repeats ${repeats}`,
       at: new Date().toISOString(),
       endpoint: 'POST /widgets: one Postgres INSERT; a fresh Idempotency-Key per request',
-      settings: { requests, durationSec, connections: connectionsList },
+      settings: { requests, durationSec, repeats, connections: connectionsList },
       runs,
+      rawRuns,
       summary,
     },
     null,
