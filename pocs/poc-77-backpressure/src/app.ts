@@ -1,0 +1,117 @@
+import type { Logger } from '@pocs/shared/log';
+import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
+import { createServer, sendProblem } from '@pocs/shared/server';
+import { createAdaptiveLimit } from './adaptive-limit.ts';
+import { type Config, capacityPerSec } from './config.ts';
+import { createWorkerPool } from './worker-pool.ts';
+
+const jobBody = {
+  type: 'object',
+  required: ['task'],
+  additionalProperties: false,
+  properties: { task: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+/**
+ * A job service with a fixed-capacity worker pool behind an admission gate. Which gate is
+ * the lesson: `unbounded` queues everything in memory (the bug), `fixed` and `adaptive`
+ * shed what would only wait, with 429 and Retry-After.
+ */
+export async function buildApp(
+  config: Readonly<Config>,
+  deps: { logger: Logger; registry: Registry },
+) {
+  const pool = createWorkerPool({ workers: config.WORKERS, serviceMs: config.JOB_SERVICE_MS });
+  const adaptive = createAdaptiveLimit(config.ADAPTIVE_INITIAL_LIMIT, {
+    maxLimit: config.ADAPTIVE_MAX_LIMIT,
+  });
+  const limit = (): number => {
+    if (config.ADMISSION_MODE === 'fixed') return config.MAX_IN_FLIGHT;
+    if (config.ADMISSION_MODE === 'adaptive') return adaptive.limit;
+    return Number.POSITIVE_INFINITY;
+  };
+  const capacity = capacityPerSec(config);
+  let inFlight = 0;
+  if (config.ADMISSION_MODE === 'unbounded') {
+    deps.logger.warn('ADMISSION_MODE=unbounded: every request is queued in memory, no limit');
+  }
+
+  new Gauge({
+    name: 'backpressure_in_flight',
+    help: 'Admitted jobs not yet finished (running + queued), count',
+    registers: [deps.registry],
+    collect() {
+      this.set(inFlight);
+    },
+  });
+  new Gauge({
+    name: 'backpressure_queue_depth',
+    help: 'Admitted jobs waiting for a worker, count',
+    registers: [deps.registry],
+    collect() {
+      this.set(pool.queued);
+    },
+  });
+  new Gauge({
+    name: 'backpressure_concurrency_limit',
+    help: 'Current admission limit (running + queued); -1 when unbounded',
+    registers: [deps.registry],
+    collect() {
+      const l = limit();
+      this.set(Number.isFinite(l) ? l : -1);
+    },
+  });
+  const shed = new Counter({
+    name: 'backpressure_shed_total',
+    help: 'Jobs refused with 429 because the admission limit was reached, count',
+    registers: [deps.registry],
+  });
+  const completed = new Counter({
+    name: 'backpressure_jobs_completed_total',
+    help: 'Jobs the worker pool finished, count',
+    registers: [deps.registry],
+  });
+
+  const app = createServer({
+    ...deps,
+    health: () => ({ mode: config.ADMISSION_MODE, inFlight, limit: limit(), capacity }),
+  });
+
+  app.post<{ Body: { task: string } }>(
+    '/jobs',
+    { schema: { body: jobBody } },
+    async (request, reply) => {
+      const current = limit();
+      if (inFlight >= current) {
+        shed.inc();
+        // Come back when what is admitted now has drained.
+        const retryAfterSec = Math.max(1, Math.ceil(inFlight / capacity));
+        return sendProblem(
+          reply.header('retry-after', String(retryAfterSec)),
+          429,
+          `overloaded: ${inFlight} jobs in flight, limit ${current}; retry after ${retryAfterSec} s`,
+          { code: 'overloaded', limit: current, retryAfterSec },
+        );
+      }
+      inFlight++;
+      const startedAt = performance.now();
+      // What a real job keeps while it waits: its parsed payload, on the heap.
+      const payload = Buffer.alloc(config.JOB_MEMORY_BYTES, 120).toString('latin1');
+      try {
+        await pool.run();
+      } finally {
+        inFlight--;
+      }
+      const latencyMs = performance.now() - startedAt;
+      adaptive.onSample(latencyMs);
+      completed.inc();
+      return {
+        task: request.body.task,
+        payloadBytes: payload.length,
+        latencyMs: Math.round(latencyMs),
+      };
+    },
+  );
+
+  return { app, pool, limit };
+}
