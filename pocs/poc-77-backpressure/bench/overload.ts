@@ -1,5 +1,5 @@
 /**
- * Bench: capacity first, then 10× overload for 60 s per admission mode, then 2× overload
+ * Bench: capacity first, then 10× overload for 60 s per admission mode (broker included), then 2× overload
  * comparing fixed limits with the adaptive one; plus the in-process stream run.
  *   pnpm --filter poc-77 bench [--long 60 --short 20]
  * Writes results/overload.json, results/overload-10x.svg and results/overload-2x.svg.
@@ -59,11 +59,12 @@ const summary = (r: OverloadResult) => ({
   rssSlopeMbPerSec: r.rssSlopeMbPerSec,
   heapSlopeMbPerSec: r.heapSlopeMbPerSec,
   samplesOverRssBound: r.samplesOverRssBound,
+  maxQueueDepth: r.maxQueueDepth,
 });
 
 const tenX: (ReturnType<typeof summary> & { samples: OverloadResult['samples'] })[] = [];
 const tenXRaw: OverloadResult[] = [];
-for (const mode of ['unbounded', 'fixed', 'adaptive'] as const) {
+for (const mode of ['unbounded', 'fixed', 'adaptive', 'broker'] as const) {
   const r = await runOverload({
     mode,
     port,
@@ -138,6 +139,7 @@ await writeFile(
         jobServiceMs: config.JOB_SERVICE_MS,
         jobMemoryBytes: config.JOB_MEMORY_BYTES,
         fixedMaxInFlight: config.MAX_IN_FLIGHT,
+        brokerMaxLength: config.BROKER_MAX_LENGTH,
         deadlineMs,
         rssBoundMb,
         maxOldSpaceMb,

@@ -4,7 +4,8 @@
  *
  *   pnpm --filter poc-77 break [--overload 10 --duration 15 --rss-bound-mb 300]
  *
- * Steady state (the hypothesis): with an admission limit (fixed or adaptive), 10× the
+ * Steady state (the hypothesis): with an admission limit (fixed, adaptive, or a bounded
+ * RabbitMQ queue with prefetch in broker mode), 10× the
  * capacity for 15 s keeps RSS under 300 MB, has 0 requests past their 1 s deadline, and
  * completes ≥ 90% of capacity (20 jobs/s) within the deadline. Unbounded, every request
  * is queued with its 256 KB payload, so memory grows by roughly
@@ -17,7 +18,7 @@ import { type OverloadResult, runOverload } from './experiment.ts';
 
 const args = parseCli(
   `usage: pnpm --filter poc-77 break [options]
-  --modes          comma list of unbounded, fixed, adaptive (default all; env BREAK_MODES)
+  --modes          comma list of unbounded, fixed, adaptive, broker (default all; env BREAK_MODES)
   --overload       offered load as a multiple of capacity (default 10; env BREAK_OVERLOAD)
   --duration       seconds of load per mode (default 15; env BREAK_DURATION_SEC)
   --deadline-ms    client deadline per request (default 1000)
@@ -135,4 +136,4 @@ if (fixes.length > 0) {
       : 'Steady state did NOT hold with a fix: is the machine busy (another bench running)?',
   );
 }
-console.log('Services stopped; nothing left behind (no broker state, no files).');
+console.log('Services stopped; nothing left behind (broker mode deletes its queue; no files).');

@@ -15,6 +15,8 @@ export interface MemorySample {
   rssMb: number;
   heapUsedMb: number;
   inFlight: number;
+  /** Jobs waiting: the in-process queue, or in broker mode the ready messages on RabbitMQ. */
+  queueDepth: number;
   /** Admission limit at that moment; -1 when unbounded. */
   limit: number;
 }
@@ -37,6 +39,10 @@ export interface OverloadResult {
   /** Memory samples at or above the RSS bound. */
   samplesOverRssBound: number;
   peakRssMb: number;
+  /** Broker mode: the run's queue on RabbitMQ (the service deletes it when it stops). */
+  brokerQueue: string | null;
+  /** Largest queue depth sampled (broker mode: ready messages on the broker). */
+  maxQueueDepth: number;
   /** Least-squares slope of RSS and heap over the load, MB/s. */
   rssSlopeMbPerSec: number;
   heapSlopeMbPerSec: number;
@@ -96,6 +102,9 @@ export async function runOverload({
       ...env,
     },
   });
+  const health = (await (await fetch(`${service.url}/health`)).json()) as {
+    brokerQueue?: string;
+  };
   const samples: MemorySample[] = [];
   let stopAtSec: number | null = null;
   let shedWithoutRetryAfter = 0;
@@ -116,6 +125,7 @@ export async function runOverload({
           rssMb: round1(sumOf(s, 'process_resident_memory_bytes') / 2 ** 20),
           heapUsedMb: round1(sumOf(s, 'nodejs_heap_size_used_bytes') / 2 ** 20),
           inFlight: sumOf(s, 'backpressure_in_flight'),
+          queueDepth: sumOf(s, 'backpressure_queue_depth'),
           limit: sumOf(s, 'backpressure_concurrency_limit'),
         };
         samples.push(sample);
@@ -180,6 +190,8 @@ export async function runOverload({
     samples,
     samplesOverRssBound: samples.filter((s) => s.rssMb >= rssBoundMb).length,
     peakRssMb: Math.max(0, ...samples.map((s) => s.rssMb)),
+    brokerQueue: health.brokerQueue ?? null,
+    maxQueueDepth: Math.max(0, ...samples.map((s) => s.queueDepth)),
     rssSlopeMbPerSec: round1(slope(during.map((s) => [s.tSec, s.rssMb]))),
     heapSlopeMbPerSec: round1(slope(during.map((s) => [s.tSec, s.heapUsedMb]))),
   };

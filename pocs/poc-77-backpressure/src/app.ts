@@ -2,6 +2,7 @@ import type { Logger } from '@pocs/shared/log';
 import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
 import { createAdaptiveLimit } from './adaptive-limit.ts';
+import { createBrokerQueue } from './broker-queue.ts';
 import { type Config, capacityPerSec } from './config.ts';
 import { createWorkerPool } from './worker-pool.ts';
 
@@ -15,7 +16,8 @@ const jobBody = {
 /**
  * A job service with a fixed-capacity worker pool behind an admission gate. Which gate is
  * the lesson: `unbounded` queues everything in memory (the bug), `fixed` and `adaptive`
- * shed what would only wait, with 429 and Retry-After.
+ * shed what would only wait, with 429 and Retry-After; `broker` puts the queue on RabbitMQ,
+ * bounded there, and answers 429 when the broker refuses a publish.
  */
 export async function buildApp(
   config: Readonly<Config>,
@@ -25,8 +27,24 @@ export async function buildApp(
   const adaptive = createAdaptiveLimit(config.ADAPTIVE_INITIAL_LIMIT, {
     maxLimit: config.ADAPTIVE_MAX_LIMIT,
   });
+  // Broker mode: the backlog waits on RabbitMQ; this process holds only `WORKERS` jobs
+  // (prefetch), each with its payload while it runs, acked after the work.
+  const broker =
+    config.ADMISSION_MODE === 'broker'
+      ? await createBrokerQueue({
+          url: config.RABBITMQ_URL,
+          maxLength: config.BROKER_MAX_LENGTH,
+          prefetch: config.WORKERS,
+          work: async () => {
+            const payload = Buffer.alloc(config.JOB_MEMORY_BYTES, 120).toString('latin1');
+            await pool.run();
+            if (payload.length !== config.JOB_MEMORY_BYTES) throw new Error('payload lost');
+          },
+        })
+      : undefined;
   const limit = (): number => {
     if (config.ADMISSION_MODE === 'fixed') return config.MAX_IN_FLIGHT;
+    if (config.ADMISSION_MODE === 'broker') return config.BROKER_MAX_LENGTH + config.WORKERS;
     if (config.ADMISSION_MODE === 'adaptive') return adaptive.limit;
     return Number.POSITIVE_INFINITY;
   };
@@ -41,15 +59,15 @@ export async function buildApp(
     help: 'Admitted jobs not yet finished (running + queued), count',
     registers: [deps.registry],
     collect() {
-      this.set(inFlight);
+      this.set(broker ? broker.pending : inFlight);
     },
   });
   new Gauge({
     name: 'backpressure_queue_depth',
-    help: 'Admitted jobs waiting for a worker, count',
+    help: 'Admitted jobs waiting for a worker (broker mode: ready messages on the broker), count',
     registers: [deps.registry],
-    collect() {
-      this.set(pool.queued);
+    async collect() {
+      this.set(broker ? await broker.depth() : pool.queued);
     },
   });
   new Gauge({
@@ -74,13 +92,45 @@ export async function buildApp(
 
   const app = createServer({
     ...deps,
-    health: () => ({ mode: config.ADMISSION_MODE, inFlight, limit: limit(), capacity }),
+    health: () => ({
+      mode: config.ADMISSION_MODE,
+      inFlight,
+      limit: limit(),
+      capacity,
+      ...(broker ? { brokerQueue: broker.queue } : {}),
+    }),
   });
+  if (broker) {
+    deps.logger.info({ queue: broker.queue }, 'ADMISSION_MODE=broker: jobs go through RabbitMQ');
+    app.addHook('onClose', () => broker.close());
+  }
 
   app.post<{ Body: { task: string } }>(
     '/jobs',
     { schema: { body: jobBody } },
     async (request, reply) => {
+      if (broker) {
+        const startedAt = performance.now();
+        const sent = await broker.submit(request.body.task);
+        if (!sent.accepted) {
+          shed.inc();
+          // The broker queue is full: come back when it has drained.
+          const retryAfterSec = Math.max(1, Math.ceil(limit() / capacity));
+          return sendProblem(
+            reply.header('retry-after', String(retryAfterSec)),
+            429,
+            `overloaded: broker queue ${broker.queue} is full (${config.BROKER_MAX_LENGTH} jobs); retry after ${retryAfterSec} s`,
+            { code: 'overloaded', limit: config.BROKER_MAX_LENGTH, retryAfterSec },
+          );
+        }
+        await sent.done;
+        completed.inc();
+        return {
+          task: request.body.task,
+          payloadBytes: config.JOB_MEMORY_BYTES,
+          latencyMs: Math.round(performance.now() - startedAt),
+        };
+      }
       const current = limit();
       if (inFlight >= current) {
         shed.inc();

@@ -1,7 +1,7 @@
-import { env, parseConfig } from '@pocs/shared/config';
+import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { z } from 'zod';
 
-export const admissionModes = ['unbounded', 'fixed', 'adaptive'] as const;
+export const admissionModes = ['unbounded', 'fixed', 'adaptive', 'broker'] as const;
 export type AdmissionMode = (typeof admissionModes)[number];
 
 export const configSchema = z.object({
@@ -11,7 +11,9 @@ export const configSchema = z.object({
   /**
    * How requests are admitted in front of the worker pool. `unbounded` is the bug: every
    * request is queued in memory, however long the queue. `fixed` sheds with 429 above
-   * MAX_IN_FLIGHT; `adaptive` sheds above a Vegas-style limit that follows latency.
+   * MAX_IN_FLIGHT; `adaptive` sheds above a Vegas-style limit that follows latency;
+   * `broker` publishes each job to a bounded RabbitMQ queue (a full queue nacks → 429) and
+   * consumes it with prefetch = WORKERS, so the backlog lives on the broker.
    */
   ADMISSION_MODE: z
     .enum(admissionModes, { error: `expected one of ${admissionModes.join(', ')}` })
@@ -27,6 +29,10 @@ export const configSchema = z.object({
   /** `adaptive` mode: the limit starts here and stays within [1, ADAPTIVE_MAX_LIMIT]. */
   ADAPTIVE_INITIAL_LIMIT: env.int(4, 1),
   ADAPTIVE_MAX_LIMIT: env.int(200, 1),
+  /** `broker` mode: the RabbitMQ the job queue lives on. */
+  RABBITMQ_URL: env.string(serviceDefaults.RABBITMQ_URL),
+  /** `broker` mode: ready jobs the queue holds (x-max-length); a publish beyond it is nacked → 429. */
+  BROKER_MAX_LENGTH: env.int(8, 1),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,3 +1,5 @@
+import { serviceDefaults } from '@pocs/shared/config';
+import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { runOverload } from '../scripts/experiment.ts';
 
@@ -39,7 +41,44 @@ describe('10× overload', () => {
       expect(r.goodputPerSec).toBeGreaterThanOrEqual(0.9 * capacity);
     },
   );
+
+  it('broker queue with prefetch: the backlog stays on RabbitMQ, bounded; RSS flat, 0 late', async () => {
+    const maxLength = 8;
+    const r = await runOverload({
+      ...overload10x,
+      mode: 'broker',
+      port: 3487,
+      env: { BROKER_MAX_LENGTH: String(maxLength) },
+    });
+    expect(r.stoppedBy).toBe('duration');
+    expect(r.samplesOverRssBound).toBe(0);
+    expect(r.load.outcomes.late.count).toBe(0);
+    expect(r.load.outcomes.failed.count).toBe(0);
+    expect(r.shedWithoutRetryAfter).toBe(0);
+    // A full queue turns into publish nacks → 429, and the broker never holds more.
+    expect(r.load.outcomes.shed.count).toBeGreaterThan(0);
+    expect(r.maxQueueDepth).toBeGreaterThan(0);
+    expect(r.maxQueueDepth).toBeLessThanOrEqual(maxLength);
+    expect(r.goodputPerSec).toBeGreaterThanOrEqual(0.9 * capacity);
+    // The run's queue was unique and the service deleted it when it stopped.
+    expect(r.brokerQueue).toMatch(/^poc77-jobs-/);
+    expect(await queueExists(r.brokerQueue as string)).toBe(false);
+  });
 });
+
+async function queueExists(queue: string): Promise<boolean> {
+  const connection = await amqp.connect(serviceDefaults.RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    channel.on('error', () => {});
+    return await channel.checkQueue(queue).then(
+      () => true,
+      () => false,
+    );
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
 
 describe('2× overload: adaptive limit against a fixed limit set too high', () => {
   const overload2x = { ratePerSec: capacity * 2, durationSec: 8, deadlineMs: 1_000 };
