@@ -129,8 +129,8 @@ function summarise(
 
 /**
  * The same herd with a network fault instead of 503s: the clients reach the dependency
- * through toxiproxy, which blackholes every byte for `outageMs` (a `timeout` toxic with
- * timeout 0). Attempts get no answer and time out after `attemptTimeoutMs`, all at once.
+ * through toxiproxy, which blackholes every byte for `outageMs` (a `timeout` toxic that
+ * drops data and outlasts the outage). Attempts get no answer and time out after `attemptTimeoutMs`, all at once.
  */
 export async function runBlackholeHerd({
   dependency,
@@ -163,14 +163,18 @@ export async function runBlackholeHerd({
       name: 'blackhole',
       type: 'timeout',
       stream: 'upstream',
-      attributes: { timeout: 0 },
+      // A timeout that outlasts the outage: bytes are dropped and connections stay open.
+      // (timeout 0 would hold the bytes instead, and toxiproxy lets them through when an
+      // aborted attempt closes its connection: requests would leak in during the cut.)
+      attributes: { timeout: outageMs + 600_000 },
     });
     let recoveredAtEpoch = Number.NaN;
     // The fault's schedule, not a wait for a condition: heal the network after outageMs.
     const heal = setTimeout(() => {
-      void proxy.removeToxic('blackhole').then(() => {
-        recoveredAtEpoch = Date.now();
-      });
+      // Stamp recovery before the removal call: toxiproxy releases the held bytes as soon as
+      // the toxic goes, which can be before its HTTP answer reaches us.
+      recoveredAtEpoch = Date.now();
+      void proxy.removeToxic('blackhole');
     }, outageMs);
     let result: HerdClientsResult;
     try {

@@ -25,7 +25,9 @@ describe('a blackholed network (toxiproxy timeout toxic)', () => {
     expect(r.clients.gaveUp).toEqual({});
     // At least one timed-out attempt per client before the network healed.
     expect(r.clients.attempts).toBeGreaterThan(100);
+    // Dropped bytes never arrive late: exactly one success per client, no ghost requests.
     expect(r.dependency.ok).toBe(100);
-    expect(r.overloadedAfterRecovery).toBe(0);
+    // (Shedding after recovery is the herd tests' subject; with 100 clients against 40 per
+    // 100 ms it depends on timing here, so this test does not count it.)
   });
 });
