@@ -4,7 +4,9 @@
 set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
-services=(postgres redis kafka rabbitmq toxiproxy)
+# kafka-cluster (3 brokers on 9092–9094) before kafka: the single-broker POCs then reuse its
+# first broker on 9092, and POC #49 gets the brokers it kills and restarts.
+services=(postgres redis kafka-cluster kafka rabbitmq toxiproxy)
 echo "==> installing services: ${services[*]}"
 pnpm --silent services install "${services[@]}"
 # `down` stops only what this checkout's `up` started (by pid); reused services stay up.

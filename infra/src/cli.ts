@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { SERVICE_NAMES } from './definition.ts';
+import { DEFAULT_SERVICE_NAMES, SERVICE_NAMES } from './definition.ts';
 import { isUsageError, UsageError } from './errors.ts';
 import { installServices } from './install.ts';
 import { createServices, displayPath, redactUrl, type UpResult } from './services.ts';
@@ -7,7 +7,9 @@ import { createServices, displayPath, redactUrl, type UpResult } from './service
 const COMMANDS = ['install', 'up', 'down', 'status', 'logs'] as const;
 type Command = (typeof COMMANDS)[number];
 
-const SERVICES_LINE = `Services: ${SERVICE_NAMES.join(', ')} (default: all of them)`;
+const SERVICES_LINE = `Services: ${SERVICE_NAMES.join(', ')}
+(default: ${DEFAULT_SERVICE_NAMES.join(', ')}; kafka-cluster is opt-in because its first
+broker takes kafka's port 9092: with the cluster up, 'kafka' is reused)`;
 
 const HELP: Record<Command | 'main', string> = {
   main: `Usage: pnpm services <command> [service...]
@@ -29,7 +31,7 @@ Run 'pnpm services <command> --help' for details.`,
 
 Install what 'up' needs to run services natively; anything present is skipped.
   postgres, redis, rabbitmq   Debian packages via apt-get install --no-install-recommends
-  kafka                       broker jars from Maven Central (mvn, infra/kafka/pom.xml) into
+  kafka, kafka-cluster        broker jars from Maven Central (mvn, infra/kafka/pom.xml) into
                               \${XDG_CACHE_HOME:-~/.cache}/resilience-pocs/kafka-<version>/libs
   toxiproxy                   go install toxiproxy-server into the same cache folder
 When a Docker engine answers nothing is installed ('up' uses Compose instead).
@@ -45,10 +47,18 @@ Environment (defaults are the ports every POC config uses):
   POSTGRES_URL      postgres://postgres:postgres@127.0.0.1:5432/postgres
   REDIS_URL         redis://127.0.0.1:6379
   KAFKA_BROKERS     127.0.0.1:9092 (controller on port + 10000)
+  KAFKA_ADVERTISED_LISTENER  host:port the single broker advertises (e.g. a toxiproxy
+                    listener, so every client connection goes through the proxy)
+  KAFKA_CLUSTER_BROKERS  127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094 (3 KRaft nodes,
+                    replication factor 3, min.insync.replicas 2)
   RABBITMQ_URL      amqp://guest:guest@127.0.0.1:5672
   TOXIPROXY_URL     http://127.0.0.1:8474
   SERVICES_RUNTIME  auto | native | docker (default auto)
   SERVICES_STATE_DIR  state folder (default <repo>/.services)
+
+One node of kafka-cluster (the others keep running):
+  pnpm services up kafka-cluster --node 2     start node 2 again, wait until it answers on
+                                              its own port and sees every node
 
 ${SERVICES_LINE}`,
   down: `Usage: pnpm services down [service...]
@@ -56,6 +66,10 @@ ${SERVICES_LINE}`,
 Stop what 'up' started, by its pid files: a graceful signal first (SIGINT for postgres,
 SIGTERM for the others), SIGKILL to the whole process group after a deadline. Services that
 were reused (already running when 'up' ran) are left alone. Compose services get 'compose down'.
+
+One node of kafka-cluster (by its pid file; the others keep running):
+  pnpm services down kafka-cluster --node 2                    clean shutdown (SIGTERM)
+  pnpm services down kafka-cluster --node 2 --signal SIGKILL   a crash
 
 ${SERVICES_LINE}`,
   status: `Usage: pnpm services status [service...]
@@ -76,7 +90,11 @@ interface ParsedArgs {
   names: string[];
   help: boolean;
   lines: number;
+  node?: number;
+  signal?: NodeJS.Signals;
 }
+
+const NODE_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGKILL'] as const;
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const parsed: ParsedArgs = { names: [], help: false, lines: 50 };
@@ -89,6 +107,17 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (!Number.isInteger(value) || value <= 0)
         throw new UsageError(`${arg} needs a positive number`);
       parsed.lines = value;
+    } else if (arg === '--node') {
+      const value = Number(argv[++i]);
+      if (!Number.isInteger(value) || value <= 0)
+        throw new UsageError('--node needs a node number (1, 2, 3)');
+      parsed.node = value;
+    } else if (arg === '--signal') {
+      const value = argv[++i]?.toUpperCase() ?? '';
+      const signal = (value.startsWith('SIG') ? value : `SIG${value}`) as NodeJS.Signals;
+      if (!(NODE_SIGNALS as readonly string[]).includes(signal))
+        throw new UsageError(`--signal must be one of ${NODE_SIGNALS.join(', ')}`);
+      parsed.signal = signal;
     } else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
     else rest.push(arg);
   }
@@ -100,11 +129,18 @@ export function parseArgs(argv: string[]): ParsedArgs {
     parsed.command = command as Command;
   }
   parsed.names = names;
+  if (parsed.node !== undefined) {
+    if (parsed.command !== 'up' && parsed.command !== 'down')
+      throw new UsageError('--node works with up and down');
+    if (names.length !== 1) throw new UsageError('--node needs exactly one service name');
+  }
+  if (parsed.signal !== undefined && parsed.node === undefined)
+    throw new UsageError('--signal needs --node');
   return parsed;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const pad = (name: string) => name.padEnd(9);
+const pad = (name: string) => name.padEnd(13);
 
 function upLine(r: UpResult, listen: string): string {
   const url = redactUrl(r.url);
@@ -140,6 +176,17 @@ async function main(argv: string[]): Promise<number> {
     failed = true;
     console.error(message);
   };
+
+  if (args.node !== undefined) {
+    const [name] = args.names as [string];
+    const r =
+      args.command === 'up'
+        ? await services.upNode(name, args.node)
+        : await services.downNode(name, args.node, args.signal);
+    const pid = r.pid === undefined ? '' : ` (pid ${r.pid})`;
+    log(`${name} node ${r.nodeId} ${r.outcome}${pid} in ${seconds(r.elapsedMs)}`);
+    return 0;
+  }
 
   switch (args.command) {
     case 'install': {

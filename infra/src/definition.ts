@@ -1,7 +1,22 @@
 import type { DetachedProcess } from './process.ts';
 
-export const SERVICE_NAMES = ['postgres', 'redis', 'kafka', 'rabbitmq', 'toxiproxy'] as const;
+export const SERVICE_NAMES = [
+  'postgres',
+  'redis',
+  'kafka',
+  'kafka-cluster',
+  'rabbitmq',
+  'toxiproxy',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/**
+ * What `up` with no names starts. kafka-cluster is opt-in: its first broker takes kafka's
+ * port 9092, so with the cluster up, `kafka` is reused (its health check passes there).
+ */
+export const DEFAULT_SERVICE_NAMES: readonly ServiceName[] = SERVICE_NAMES.filter(
+  (name) => name !== 'kafka-cluster',
+);
 
 export const isServiceName = (value: string): value is ServiceName =>
   (SERVICE_NAMES as readonly string[]).includes(value);
@@ -52,6 +67,11 @@ export interface ServiceDefinition {
   processes: ManagedProcess[];
   /** Spawn the processes detached; the caller waits for health. Returns the main process. */
   start(): Promise<DetachedProcess>;
+  /** Services made of numbered nodes (1-based, `processes[n - 1]`) can stop and start one. */
+  nodeCount?: number;
+  startNode?(nodeId: number): Promise<DetachedProcess>;
+  /** That node answers on its own address and sees the whole cluster. */
+  nodeHealth?(nodeId: number): Promise<void>;
 }
 
 /** Hide a password in a URL before printing it. */

@@ -48,3 +48,11 @@ export const composeDown = (name: string, env: NodeJS.ProcessEnv) => compose(nam
 
 export const composeLogs = (name: string, lines: number, env: NodeJS.ProcessEnv) =>
   compose(name, ['logs', '--no-color', '--tail', String(lines)], env);
+
+/** One service of a multi-node compose file: `stop`, `start` or `kill -s SIGKILL`. */
+export const composeNodeCommand = (
+  name: string,
+  args: string[],
+  node: string,
+  env: NodeJS.ProcessEnv,
+) => compose(name, [...args, node], env);

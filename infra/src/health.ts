@@ -52,7 +52,10 @@ export async function checkRedis(url: string): Promise<void> {
 }
 
 /** The broker must answer metadata and know a controller (KRaft quorum is up). */
-export async function checkKafka(brokers: string[]): Promise<void> {
+export const checkKafka = (brokers: string[]): Promise<void> => checkKafkaCluster(brokers, 1);
+
+/** Every one of `expected` brokers is registered and a controller is elected. */
+export async function checkKafkaCluster(brokers: string[], expected: number): Promise<void> {
   const kafka = new Kafka({
     clientId: 'infra-health',
     brokers,
@@ -65,7 +68,12 @@ export async function checkKafka(brokers: string[]): Promise<void> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) throw new Error('no brokers in cluster metadata');
+    if (cluster.brokers.length < expected) {
+      const ids = cluster.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+      throw new Error(
+        `${cluster.brokers.length} of ${expected} brokers registered (${ids.join(', ')})`,
+      );
+    }
     if (cluster.controller === null || cluster.controller < 0) throw new Error('no controller yet');
   } finally {
     await admin.disconnect().catch(() => {});

@@ -10,14 +10,15 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { isExecutable, runCommand, which, withProgress } from './command.ts';
-import type { ServiceContext, ServiceDefinition } from './definition.ts';
+import type { InstallPlan, ServiceContext, ServiceDefinition } from './definition.ts';
 import { InstallError, ServiceStartError } from './errors.ts';
-import { checkKafka } from './health.ts';
+import { checkKafka, checkKafkaCluster } from './health.ts';
 import { infraDir } from './paths.ts';
 import { spawnDetached } from './process.ts';
 import { KAFKA_SCALA_VERSION, KAFKA_VERSION } from './versions.ts';
 
 export const KAFKA_DEFAULT_BROKERS = '127.0.0.1:9092';
+export const KAFKA_CLUSTER_DEFAULT_BROKERS = '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094';
 /** A node's controller listens this far above its client port (9092 → 19092). */
 export const CONTROLLER_PORT_OFFSET = 10_000;
 
@@ -40,6 +41,11 @@ export interface KafkaNode {
   controllerPort: number;
   /** `controller.quorum.voters`, e.g. `1@127.0.0.1:19092`. */
   voters: string;
+  /**
+   * host:port clients are told to connect to; defaults to host:port. Set it to a proxy's
+   * address (toxiproxy) so that every client connection goes through the proxy.
+   */
+  advertised?: string;
   dataDir: string;
   /** Replication factor for internal topics: 1 for one node, 3 for a 3-node cluster. */
   replicationFactor: number;
@@ -52,7 +58,7 @@ export function kafkaServerProperties(node: KafkaNode): string {
     'node.id': node.nodeId,
     'controller.quorum.voters': node.voters,
     listeners: `PLAINTEXT://${node.host}:${node.port},CONTROLLER://${node.host}:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${node.host}:${node.port}`,
+    'advertised.listeners': `PLAINTEXT://${node.advertised ?? `${node.host}:${node.port}`}`,
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
@@ -144,17 +150,15 @@ export async function startKafkaNode(options: {
   });
 }
 
-export function createKafkaService(ctx: ServiceContext): ServiceDefinition {
-  const brokers = ctx.env.KAFKA_BROKERS || KAFKA_DEFAULT_BROKERS;
-  const list = brokers.split(',').map((b) => b.trim());
-  const [host = '127.0.0.1', portText = '9092'] = (list[0] ?? KAFKA_DEFAULT_BROKERS).split(':');
-  const port = Number(portText);
-  const logFile = join(ctx.stateDir, 'kafka.log');
-  const pidFile = join(ctx.stateDir, 'kafka.pid');
+/** The jars both the single broker and the cluster run from: fetched once per machine. */
+function kafkaJars(ctx: ServiceContext): {
+  installed: () => boolean;
+  installPlan: () => InstallPlan;
+} {
   const jarsPresent = () =>
     existsSync(completeMarker(ctx.cacheRoot)) &&
-    existsSync(
-      join(kafkaLibsDir(ctx.cacheRoot), `kafka_${KAFKA_SCALA_VERSION}-${KAFKA_VERSION}.jar`),
+    [`kafka_${KAFKA_SCALA_VERSION}-${KAFKA_VERSION}.jar`, `kafka-tools-${KAFKA_VERSION}.jar`].every(
+      (jar) => existsSync(join(kafkaLibsDir(ctx.cacheRoot), jar)),
     );
 
   async function fetchJars(): Promise<void> {
@@ -191,14 +195,6 @@ export function createKafkaService(ctx: ServiceContext): ServiceDefinition {
   }
 
   return {
-    name: 'kafka',
-    description: `Apache Kafka ${KAFKA_VERSION}: one KRaft node (broker + controller)`,
-    urlEnv: 'KAFKA_BROKERS',
-    url: brokers,
-    host,
-    port,
-    startTimeoutMs: 90_000,
-    health: () => checkKafka(list),
     installed: () => jarsPresent() && findJava(ctx.env) !== undefined,
     installPlan: () => {
       const aptPackages: string[] = [];
@@ -209,6 +205,37 @@ export function createKafkaService(ctx: ServiceContext): ServiceDefinition {
         : [{ label: `fetch Kafka ${KAFKA_VERSION} jars`, run: fetchJars }];
       return { aptPackages, steps };
     },
+  };
+}
+
+function parseBrokers(brokers: string): Array<{ host: string; port: number }> {
+  return brokers.split(',').map((entry) => {
+    const [host = '127.0.0.1', portText = ''] = entry.trim().split(':');
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port <= 0) {
+      throw new ServiceStartError(`bad broker address '${entry}' (want host:port)`);
+    }
+    return { host, port };
+  });
+}
+
+export function createKafkaService(ctx: ServiceContext): ServiceDefinition {
+  const brokers = ctx.env.KAFKA_BROKERS || KAFKA_DEFAULT_BROKERS;
+  const list = brokers.split(',').map((b) => b.trim());
+  const { host, port } = parseBrokers(list[0] ?? KAFKA_DEFAULT_BROKERS)[0]!;
+  const logFile = join(ctx.stateDir, 'kafka.log');
+  const pidFile = join(ctx.stateDir, 'kafka.pid');
+
+  return {
+    name: 'kafka',
+    description: `Apache Kafka ${KAFKA_VERSION}: one KRaft node (broker + controller)`,
+    urlEnv: 'KAFKA_BROKERS',
+    url: brokers,
+    host,
+    port,
+    startTimeoutMs: 90_000,
+    health: () => checkKafka(list),
+    ...kafkaJars(ctx),
     processes: [{ label: 'kafka', pidFile, logFile, stopSignal: 'SIGTERM', stopGraceMs: 30_000 }],
     start: () =>
       startKafkaNode({
@@ -220,6 +247,7 @@ export function createKafkaService(ctx: ServiceContext): ServiceDefinition {
           voters: `1@${host}:${port + CONTROLLER_PORT_OFFSET}`,
           dataDir: join(ctx.stateDir, 'data'),
           replicationFactor: 1,
+          advertised: ctx.env.KAFKA_ADVERTISED_LISTENER || undefined,
         },
         stateDir: ctx.stateDir,
         cacheRoot: ctx.cacheRoot,
@@ -229,5 +257,76 @@ export function createKafkaService(ctx: ServiceContext): ServiceDefinition {
         clusterIdFile: join(ctx.stateDir, 'cluster-id'),
         log: ctx.log,
       }),
+  };
+}
+
+/**
+ * Three KRaft nodes (each broker + controller) on 9092–9094: replication factor 3 and
+ * min.insync.replicas 2, so stopping one broker is an experiment, not an outage.
+ */
+export function createKafkaClusterService(ctx: ServiceContext): ServiceDefinition {
+  const brokers = ctx.env.KAFKA_CLUSTER_BROKERS || KAFKA_CLUSTER_DEFAULT_BROKERS;
+  const addresses = parseBrokers(brokers);
+  const list = addresses.map((a) => `${a.host}:${a.port}`);
+  const voters = addresses
+    .map((a, i) => `${i + 1}@${a.host}:${a.port + CONTROLLER_PORT_OFFSET}`)
+    .join(',');
+  const nodes: KafkaNode[] = addresses.map((a, i) => ({
+    nodeId: i + 1,
+    host: a.host,
+    port: a.port,
+    controllerPort: a.port + CONTROLLER_PORT_OFFSET,
+    voters,
+    dataDir: join(ctx.stateDir, `node-${i + 1}`),
+    replicationFactor: Math.min(3, addresses.length),
+  }));
+  const processes = nodes.map((n) => ({
+    label: `kafka-${n.nodeId}`,
+    pidFile: join(ctx.stateDir, `kafka-${n.nodeId}.pid`),
+    logFile: join(ctx.stateDir, `kafka-${n.nodeId}.log`),
+    stopSignal: 'SIGTERM' as const,
+    // The last node to stop has lost its controller quorum and would wait for it forever.
+    stopGraceMs: 15_000,
+  }));
+  const startNode = (nodeId: number) => {
+    const node = nodes[nodeId - 1];
+    const proc = processes[nodeId - 1];
+    if (!node || !proc) {
+      throw new ServiceStartError(`kafka-cluster has nodes 1–${nodes.length}, not ${nodeId}`);
+    }
+    return startKafkaNode({
+      node,
+      stateDir: ctx.stateDir,
+      cacheRoot: ctx.cacheRoot,
+      env: { ...process.env, ...ctx.env },
+      pidFile: proc.pidFile,
+      logFile: proc.logFile,
+      clusterIdFile: join(ctx.stateDir, 'cluster-id'),
+      log: ctx.log,
+    });
+  };
+
+  return {
+    name: 'kafka-cluster',
+    description: `Apache Kafka ${KAFKA_VERSION}: ${nodes.length} KRaft nodes, replication factor ${nodes[0]?.replicationFactor}`,
+    urlEnv: 'KAFKA_CLUSTER_BROKERS',
+    url: brokers,
+    host: addresses[0]!.host,
+    port: addresses[0]!.port,
+    // Three JVMs on two cores boot slower than one.
+    startTimeoutMs: 180_000,
+    health: () => checkKafkaCluster(list, nodes.length),
+    ...kafkaJars(ctx),
+    processes,
+    nodeCount: nodes.length,
+    startNode,
+    nodeHealth: (nodeId) => checkKafkaCluster([list[nodeId - 1] ?? list[0]!], nodes.length),
+    start: async () => {
+      // Formatting is sequential (one JVM each); the brokers then boot side by side and only
+      // become healthy once a controller quorum (2 of 3) has formed.
+      const started = [];
+      for (const node of nodes) started.push(await startNode(node.nodeId));
+      return started[started.length - 1]!;
+    },
   };
 }

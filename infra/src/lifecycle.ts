@@ -1,8 +1,14 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ServiceDefinition, ServiceName } from './definition.ts';
-import { chooseRuntime, composeDown, composeLogs, composeUp } from './docker.ts';
-import { NotInstalledError, ServiceStartError } from './errors.ts';
+import {
+  chooseRuntime,
+  composeDown,
+  composeLogs,
+  composeNodeCommand,
+  composeUp,
+} from './docker.ts';
+import { NotInstalledError, ServiceStartError, UsageError } from './errors.ts';
 import { withFileLock } from './lock.ts';
 import { composeFile, repoRoot } from './paths.ts';
 import { livePid, stopByPidFile, tailFile } from './process.ts';
@@ -198,6 +204,112 @@ export function downService(def: ServiceDefinition, ctx: LifecycleContext): Prom
     }
     const healthy = !(await healthError(def));
     return { name, outcome: healthy ? 'left-alone' : 'not-running', pids };
+  });
+}
+
+export interface NodeResult {
+  name: ServiceName;
+  nodeId: number;
+  outcome: 'started' | 'running' | 'stopped' | 'killed' | 'not-running' | 'docker';
+  pid?: number;
+  elapsedMs: number;
+}
+
+/** The node's process entry; throws a usage-level error for services without nodes. */
+function nodeProcess(def: ServiceDefinition, nodeId: number) {
+  const count = def.nodeCount ?? 0;
+  if (count === 0) throw new UsageError(`${def.name} has no nodes; --node is for kafka-cluster`);
+  if (!Number.isInteger(nodeId) || nodeId < 1 || nodeId > count) {
+    throw new UsageError(`${def.name} has nodes 1–${count}, not ${nodeId}`);
+  }
+  return def.processes[nodeId - 1]!;
+}
+
+/** Compose names a cluster's nodes `<service prefix>-<n>`, e.g. kafka-2. */
+const composeNode = (def: ServiceDefinition, nodeId: number) => nodeProcess(def, nodeId).label;
+
+/**
+ * Stop one node of a running cluster, by its own pid file: SIGTERM (clean shutdown, leadership
+ * moves first) or SIGKILL (a crash). The other nodes keep running.
+ */
+export function downNode(
+  def: ServiceDefinition,
+  ctx: LifecycleContext,
+  nodeId: number,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<NodeResult> {
+  const proc = nodeProcess(def, nodeId);
+  const startedMs = Date.now();
+  return withFileLock(lockFile(ctx), { timeoutMs: def.startTimeoutMs + 60_000 }, async () => {
+    const base = { name: def.name, nodeId };
+    if (existsSync(dockerMarker(ctx))) {
+      await composeNodeCommand(
+        def.name,
+        signal === 'SIGKILL' ? ['kill', '-s', 'SIGKILL'] : ['stop'],
+        composeNode(def, nodeId),
+        ctx.env,
+      );
+      return { ...base, outcome: 'docker', elapsedMs: Date.now() - startedMs };
+    }
+    const stopped = await stopByPidFile(proc.pidFile, {
+      signal,
+      graceMs: signal === 'SIGKILL' ? 5_000 : proc.stopGraceMs,
+    });
+    const outcome =
+      stopped.outcome === 'not-running'
+        ? 'not-running'
+        : signal === 'SIGKILL'
+          ? 'killed'
+          : stopped.outcome;
+    return { ...base, outcome, pid: stopped.pid, elapsedMs: Date.now() - startedMs };
+  });
+}
+
+/** Start one stopped node again and wait until it answers and sees every other node. */
+export function upNode(
+  def: ServiceDefinition,
+  ctx: LifecycleContext,
+  nodeId: number,
+): Promise<NodeResult> {
+  const proc = nodeProcess(def, nodeId);
+  const startedMs = Date.now();
+  return withFileLock(lockFile(ctx), { timeoutMs: def.startTimeoutMs + 60_000 }, async () => {
+    const base = { name: def.name, nodeId };
+    const health = () => (def.nodeHealth ? def.nodeHealth(nodeId) : def.health());
+    const wait = (abortReason?: () => string | undefined) =>
+      waitFor(health, {
+        timeoutMs: def.startTimeoutMs,
+        abortReason,
+        onProgress: (elapsedMs, lastError) =>
+          ctx.log(
+            `${proc.label}: waiting for the health check (${Math.round(elapsedMs / 1000)} s, last: ${describeError(lastError)})`,
+          ),
+      });
+    if (existsSync(dockerMarker(ctx))) {
+      await composeNodeCommand(def.name, ['start'], composeNode(def, nodeId), ctx.env);
+      await wait();
+      return { ...base, outcome: 'docker', elapsedMs: Date.now() - startedMs };
+    }
+    const running = livePid(proc.pidFile);
+    if (running !== undefined) {
+      await wait();
+      return { ...base, outcome: 'running', pid: running, elapsedMs: Date.now() - startedMs };
+    }
+    if (!def.startNode) throw new UsageError(`${def.name} cannot start single nodes`);
+    if (def.processes.every((p) => livePid(p.pidFile) === undefined)) {
+      throw new ServiceStartError(
+        `${def.name} is not running; start it with 'pnpm services up ${def.name}'`,
+      );
+    }
+    ctx.log(`${proc.label}: starting natively (log ${displayPath(proc.logFile)})`);
+    const child = await def.startNode(nodeId);
+    await wait(() => {
+      const reason = child.exitReason();
+      return reason
+        ? `${proc.label} ${reason}; last log lines:\n${tailFile(proc.logFile, 15)}`
+        : undefined;
+    });
+    return { ...base, outcome: 'started', pid: child.pid, elapsedMs: Date.now() - startedMs };
   });
 }
 

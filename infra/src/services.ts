@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  DEFAULT_SERVICE_NAMES,
   isServiceName,
   redactUrl,
   SERVICE_NAMES,
@@ -8,15 +9,18 @@ import {
   type ServiceName,
 } from './definition.ts';
 import { ServiceStartError, UsageError } from './errors.ts';
-import { createKafkaService } from './kafka.ts';
+import { createKafkaClusterService, createKafkaService } from './kafka.ts';
 import {
   type DownResult,
+  downNode,
   downService,
   type LifecycleContext,
+  type NodeResult,
   type StatusResult,
   serviceLogs,
   serviceStatus,
   type UpResult,
+  upNode,
   upService,
 } from './lifecycle.ts';
 import { cacheRootFrom, stateRootFrom } from './paths.ts';
@@ -25,14 +29,28 @@ import { createRabbitmqService } from './rabbitmq.ts';
 import { createRedisService } from './redis.ts';
 import { createToxiproxyService } from './toxiproxy.ts';
 
-export { type DownResult, displayPath, type StatusResult, type UpResult } from './lifecycle.ts';
-export { isServiceName, redactUrl, SERVICE_NAMES, type ServiceDefinition, type ServiceName };
+export {
+  type DownResult,
+  displayPath,
+  type NodeResult,
+  type StatusResult,
+  type UpResult,
+} from './lifecycle.ts';
+export {
+  DEFAULT_SERVICE_NAMES,
+  isServiceName,
+  redactUrl,
+  SERVICE_NAMES,
+  type ServiceDefinition,
+  type ServiceName,
+};
 
 /** The registry: one factory per service, in the order `up` lists them. */
 const FACTORIES: Record<ServiceName, (ctx: ServiceContext) => ServiceDefinition> = {
   postgres: createPostgresService,
   redis: createRedisService,
   kafka: createKafkaService,
+  'kafka-cluster': createKafkaClusterService,
   rabbitmq: createRabbitmqService,
   toxiproxy: createToxiproxyService,
 };
@@ -61,9 +79,13 @@ export interface Services {
     names?: readonly string[],
     lines?: number,
   ): Promise<Array<{ name: ServiceName; text: string }>>;
+  /** Stop one node of a multi-node service (kafka-cluster), SIGTERM unless told otherwise. */
+  downNode(name: string, nodeId: number, signal?: NodeJS.Signals): Promise<NodeResult>;
+  /** Start that node again and wait until it answers and sees the whole cluster. */
+  upNode(name: string, nodeId: number): Promise<NodeResult>;
 }
 
-/** Validate names; none means all, in registry order. */
+/** Validate names; none means the default set, in registry order. */
 export function resolveNames(names: readonly string[] = []): ServiceName[] {
   const unknown = names.filter((n) => !isServiceName(n));
   if (unknown.length > 0) {
@@ -71,7 +93,7 @@ export function resolveNames(names: readonly string[] = []): ServiceName[] {
       `unknown service '${unknown.join("', '")}' (known: ${SERVICE_NAMES.join(', ')})`,
     );
   }
-  return names.length === 0 ? [...SERVICE_NAMES] : [...new Set(names as ServiceName[])];
+  return names.length === 0 ? [...DEFAULT_SERVICE_NAMES] : [...new Set(names as ServiceName[])];
 }
 
 async function settle<T>(name: ServiceName, run: () => Promise<T>): Promise<Settled<T>> {
@@ -123,6 +145,14 @@ export function createServices(options: ServicesOptions = {}): Services {
     },
     status: (names) =>
       Promise.all(resolveNames(names).map((n) => serviceStatus(get(n), lifecycle(n)))),
+    downNode: (name, nodeId, signal) => {
+      const [n] = resolveNames([name]) as [ServiceName];
+      return downNode(get(n), lifecycle(n), nodeId, signal);
+    },
+    upNode: (name, nodeId) => {
+      const [n] = resolveNames([name]) as [ServiceName];
+      return upNode(get(n), lifecycle(n), nodeId);
+    },
     logs: (names, lines = 50) =>
       Promise.all(
         resolveNames(names).map(async (n) => ({
@@ -159,3 +189,18 @@ export async function stop(
 ): Promise<DownResult[]> {
   return unwrap(await createServices(options).down(names));
 }
+
+/** Crash or stop one node of a cluster this checkout started (by its pid file only). */
+export const stopNode = (
+  name: string,
+  nodeId: number,
+  signal?: NodeJS.Signals,
+  options?: ServicesOptions,
+): Promise<NodeResult> => createServices(options).downNode(name, nodeId, signal);
+
+/** Start a stopped node again; resolves once it answers and sees every node. */
+export const startNode = (
+  name: string,
+  nodeId: number,
+  options?: ServicesOptions,
+): Promise<NodeResult> => createServices(options).upNode(name, nodeId);

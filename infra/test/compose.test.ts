@@ -36,7 +36,8 @@ function hostNetworkPort(service: ComposeService): number | undefined {
 const defaults = createServices({ env: { PATH: process.env.PATH, HOME: process.env.HOME } });
 
 describe('compose files', () => {
-  it.each(SERVICE_NAMES)('%s.yml uses the native default port and has a healthcheck', (name) => {
+  const singleNode = SERVICE_NAMES.filter((name) => name !== 'kafka-cluster');
+  it.each(singleNode)('%s.yml uses the native default port and has a healthcheck', (name) => {
     const doc = parse(readFileSync(composeFile(name), 'utf8')) as {
       services: Record<string, ComposeService>;
     };
@@ -50,6 +51,23 @@ describe('compose files', () => {
     expect(ports).toEqual([port]);
     expect(service.healthcheck?.test).toBeDefined();
     expect(service.image).toMatch(/^[\w./-]+:[\w.-]+$/); // pinned tag, never implicit latest
+  });
+
+  it('kafka-cluster.yml runs three nodes on the native cluster ports, replication factor 3', () => {
+    const doc = parse(readFileSync(composeFile('kafka-cluster'), 'utf8')) as {
+      services: Record<string, ComposeService & { environment: Record<string, string | number> }>;
+    };
+    const expected = defaults.get('kafka-cluster').url.split(',');
+    const nodes = Object.entries(doc.services);
+    expect(nodes.map(([name]) => name)).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
+    nodes.forEach(([, service], i) => {
+      expect(service.image).toBe('apache/kafka:3.9.2');
+      expect(service.network_mode).toBe('host');
+      expect(service.healthcheck?.test).toBeDefined();
+      expect(service.environment.KAFKA_ADVERTISED_LISTENERS).toBe(`PLAINTEXT://${expected[i]}`);
+      expect(service.environment.KAFKA_DEFAULT_REPLICATION_FACTOR).toBe(3);
+      expect(service.environment.KAFKA_MIN_INSYNC_REPLICAS).toBe(2);
+    });
   });
 
   it('pins the same Kafka version as the native broker', () => {

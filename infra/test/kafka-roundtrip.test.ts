@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicsReady, deleteTopicsGone } from '@pocs/shared/kafka-topics';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { KAFKA_DEFAULT_BROKERS } from '../src/kafka.ts';
@@ -18,9 +19,7 @@ describe('kafka', () => {
     const consumer = kafka.consumer({ groupId: `infra-test-${randomUUID()}` });
     await admin.connect();
     try {
-      expect(
-        await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true }),
-      ).toBe(true);
+      await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
 
       await producer.connect();
       const sent = Array.from({ length: 100 }, (_, i) => ({
@@ -49,7 +48,7 @@ describe('kafka', () => {
     } finally {
       await consumer.disconnect().catch(() => {});
       await producer.disconnect().catch(() => {});
-      await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+      await deleteTopicsGone(admin, [topic]);
       const remaining = await admin.listTopics();
       await admin.disconnect();
       expect(remaining).not.toContain(topic);

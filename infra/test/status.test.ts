@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createServices, ensureUp, SERVICE_NAMES } from '../src/services.ts';
+import { createServices, DEFAULT_SERVICE_NAMES, ensureUp } from '../src/services.ts';
 
 // Assumes `pnpm services up` ran before the tests (CI does it); if not, ensureUp starts them.
 
 describe('shared services', () => {
   it('ensureUp reuses what is already running instead of starting a second copy', async () => {
     const results = await ensureUp();
-    expect(results.map((r) => r.name)).toEqual([...SERVICE_NAMES]);
+    expect(results.map((r) => r.name)).toEqual([...DEFAULT_SERVICE_NAMES]);
     for (const r of results)
       expect(['running', 'reused', 'docker', 'started']).toContain(r.outcome);
     const again = await ensureUp();

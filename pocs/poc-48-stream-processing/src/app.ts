@@ -1,0 +1,106 @@
+import type { Logger } from '@pocs/shared/log';
+import type { Registry } from '@pocs/shared/metrics';
+import { createServer, sendProblem } from '@pocs/shared/server';
+import { z } from 'zod';
+import { brokerList, type Config } from './config.ts';
+import { createKafka, ensureTopics } from './kafka.ts';
+import { createProcessor } from './processor.ts';
+
+const windowsQuery = z
+  .object({
+    key: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  })
+  .strict();
+
+/** Topic configs of the changelog: compacted, so it keeps only the latest count per window. */
+export const changelogTopicConfigs = { 'cleanup.policy': 'compact' };
+
+/**
+ * The stream-processing service: a windowed count over INPUT_TOPIC, its state restored from
+ * CHANGELOG_TOPIC on start, final results on OUTPUT_TOPIC. HTTP shows what is in flight.
+ */
+export async function buildApp(
+  config: Readonly<Config>,
+  deps: { logger: Logger; registry: Registry; onFatal?: (err: unknown) => void },
+) {
+  const kafka = createKafka(brokerList(config), 'poc-48', deps.logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  const processor = createProcessor({
+    kafka,
+    admin,
+    inputTopic: config.INPUT_TOPIC,
+    changelogTopic: config.CHANGELOG_TOPIC,
+    outputTopic: config.OUTPUT_TOPIC,
+    applicationId: config.APPLICATION_ID,
+    spec: { sizeMs: config.WINDOW_SIZE_MS, graceMs: config.GRACE_MS },
+    guarantee: config.PROCESSING_GUARANTEE,
+    changelog: !config.BREAK_NO_CHANGELOG,
+    commitIntervalMs: config.COMMIT_INTERVAL_MS,
+    commitMaxEvents: config.COMMIT_MAX_EVENTS,
+    sessionTimeoutMs: config.SESSION_TIMEOUT_MS,
+    fetchMaxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
+    registry: deps.registry,
+    logger: deps.logger,
+    onFatal: deps.onFatal ?? (() => {}),
+  });
+  try {
+    await ensureTopics(admin, [
+      { topic: config.INPUT_TOPIC, partitions: config.TOPIC_PARTITIONS },
+      {
+        topic: config.CHANGELOG_TOPIC,
+        partitions: config.TOPIC_PARTITIONS,
+        configs: changelogTopicConfigs,
+      },
+      { topic: config.OUTPUT_TOPIC, partitions: config.TOPIC_PARTITIONS },
+    ]);
+    await processor.start();
+  } catch (err) {
+    await processor.stop().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    throw err;
+  }
+  if (config.BREAK_NO_CHANGELOG) {
+    deps.logger.warn('BREAK_NO_CHANGELOG=1: a restart loses every open window count');
+  }
+  if (config.PROCESSING_GUARANTEE === 'at_least_once' && !config.BREAK_NO_CHANGELOG) {
+    deps.logger.warn('at_least_once: a crash replays events the changelog already counted');
+  }
+
+  const app = createServer({
+    ...deps,
+    health: () => {
+      const s = processor.stats();
+      if (s.phase === 'failed' || s.phase === 'stopped') throw new Error(`processor ${s.phase}`);
+      return { phase: s.phase, guarantee: s.guarantee, changelog: s.changelog };
+    },
+  });
+  app.addHook('onClose', async () => {
+    await processor.stop();
+    await admin.disconnect().catch(() => {});
+  });
+
+  app.get('/windows', async (request, reply) => {
+    const parsed = windowsQuery.safeParse(request.query);
+    if (!parsed.success) {
+      return sendProblem(reply, 400, 'invalid query: key is 1-200 chars, limit 1-1000', {
+        code: 'invalid_query',
+        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
+    }
+    const { key, limit } = parsed.data;
+    const all = processor.windows(key);
+    return {
+      key: key ?? null,
+      windowSizeMs: config.WINDOW_SIZE_MS,
+      graceMs: config.GRACE_MS,
+      total: all.length,
+      windows: all.slice(0, limit),
+    };
+  });
+
+  app.get('/stats', async () => processor.stats());
+
+  return { app, processor, kafka, admin };
+}

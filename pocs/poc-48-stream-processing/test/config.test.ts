@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { brokerList, loadConfig } from '../src/config.ts';
+
+describe('config', () => {
+  it('defaults: port 3048, exactly_once_v2, changelog on', () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(3048);
+    expect(c.PROCESSING_GUARANTEE).toBe('exactly_once_v2');
+    expect(c.BREAK_NO_CHANGELOG).toBe(false);
+    expect(brokerList(c)).toEqual(['127.0.0.1:9092']);
+  });
+
+  it('splits a broker list', () => {
+    expect(
+      brokerList(loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093,127.0.0.1:9094' })),
+    ).toEqual(['127.0.0.1:9092', '127.0.0.1:9093', '127.0.0.1:9094']);
+  });
+
+  it('names every bad key in one error', () => {
+    expect(() => loadConfig({ PROCESSING_GUARANTEE: 'maybe', WINDOW_SIZE_MS: '0' })).toThrow(
+      /PROCESSING_GUARANTEE[\s\S]*WINDOW_SIZE_MS|WINDOW_SIZE_MS[\s\S]*PROCESSING_GUARANTEE/,
+    );
+  });
+});

@@ -1,0 +1,7 @@
+import { brokerList, loadConfig } from '../src/config.ts';
+
+/** The real Kafka the tests use: KAFKA_BROKERS, or the config default. */
+export const brokers = brokerList(loadConfig());
+
+/** Fixed test ports of POC 48 (31NN): the child processor, one at a time. */
+export const CHILD_PORT = 3148;

@@ -1,0 +1,54 @@
+import type { Logger } from '@pocs/shared/log';
+import { Kafka, logLevel } from 'kafkajs';
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose logs go through pino (kafkajs prints to the console otherwise). */
+export function createKafka({
+  brokers,
+  clientId,
+  logger,
+}: {
+  brokers: string;
+  clientId: string;
+  logger: Logger;
+}): Kafka {
+  const child = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId,
+    brokers: brokers.split(',').map((b) => b.trim()),
+    // kafkajs' INFO level narrates every group join; warnings and errors are what matter here.
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...rest } = log;
+        child[levels[level] ?? 'info'](rest, message);
+      },
+  });
+}
+
+/** Kafka error codes arrive as `type` on the error or on a wrapped cause. */
+function errorTypes(err: unknown): string[] {
+  const types: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as { type?: unknown; cause?: unknown; originalError?: unknown };
+    if (typeof e.type === 'string') types.push(e.type);
+    current = e.originalError ?? e.cause;
+  }
+  return types;
+}
+
+/**
+ * A newer producer with our transactional.id exists (KIP-98 fencing). Kafka ≥ 2.7 says
+ * PRODUCER_FENCED to new clients; kafkajs speaks older protocol versions and gets
+ * INVALID_PRODUCER_EPOCH for the same condition.
+ */
+export const isFencedError = (err: unknown): boolean =>
+  errorTypes(err).some((t) => t === 'INVALID_PRODUCER_EPOCH' || t === 'PRODUCER_FENCED');

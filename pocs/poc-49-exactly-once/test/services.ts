@@ -1,0 +1,8 @@
+import { loadConfig } from '../src/config.ts';
+
+/** The Kafka the tests use: the config default (127.0.0.1:9092) or KAFKA_BROKERS. */
+export const brokers = loadConfig().KAFKA_BROKERS;
+
+/** Fixed test ports (31NN): the copier child, and the rival copier of the fencing test. */
+export const COPIER_TEST_PORT = 3149;
+export const RIVAL_COPIER_TEST_PORT = 3249;

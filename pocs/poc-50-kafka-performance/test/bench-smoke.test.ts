@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BASELINE_ID } from '../bench/cases.ts';
+import { benchResultSchema } from '../bench/result-schema.ts';
+import { brokers } from './services.ts';
+
+const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = mkdtempSync(join(tmpdir(), 'poc50-bench-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const bench = (...flags: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', ...flags], {
+    cwd: pocDir,
+    env: { ...process.env, KAFKA_BROKERS: brokers },
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
+
+describe('bench', () => {
+  it('the smallest configuration writes a well-formed result', () => {
+    const run = bench('--smoke', '--out', out);
+    expect(run.status, run.stderr).toBe(0);
+    const result = benchResultSchema.parse(
+      JSON.parse(readFileSync(join(out, 'throughput-smoke.json'), 'utf8')),
+    );
+    expect(result.settings.suite).toBe('smoke');
+    expect(result.producer.map((p) => p.id)).toEqual([BASELINE_ID, 'platformatic-batch-1']);
+    expect(result.consumer).toHaveLength(1);
+    // The consumer case reads every pre-filled message (window permitting) and counts it once.
+    expect(result.consumer[0]!.rounds[0]!.messages).toBeGreaterThan(0);
+    expect(result.environment.brokers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fails with a clear message when the Java perf tool is missing', () => {
+    const run = bench('--quick', '--kafka-libs', join(out, 'no-such-libs'), '--out', out);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('kafka-tools jar');
+    expect(run.stderr).toContain('pnpm services install kafka');
+  });
+});
