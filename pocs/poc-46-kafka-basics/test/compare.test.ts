@@ -110,7 +110,8 @@ describe('a consumer SIGKILLed mid-stream, then a fresh reader', () => {
     const r = await runConsumerCrash(rabbit, orders, crashOpts(`unused-${randomUUID()}`));
     expect(r.processedBeforeKill).toBe(KILL_AFTER);
     expect(r.readyAfterKill).not.toBeNull();
-    expect(r.successorDeliveries).toBe(r.readyAfterKill);
+    // At least what was ready once the dead consumer was dropped; a few requeues can land later.
+    expect(r.successorDeliveries).toBeGreaterThanOrEqual(r.readyAfterKill!);
     // The order processed but not acked comes back, flagged, with the rest of the prefetch.
     expect(r.processedTwice).toBeGreaterThan(0);
     expect(r.redeliveredFlagged).toBeGreaterThanOrEqual(r.processedTwice);
