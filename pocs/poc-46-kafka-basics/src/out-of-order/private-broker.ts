@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import { ensureUp, stop } from '@pocs/infra/services';
+import { createToxiproxy, type ProxyHandle } from '@pocs/shared/toxiproxy';
+import { Kafka, logLevel } from 'kafkajs';
+
+export interface PrivateBrokerOptions {
+  /** Where the broker really listens, e.g. 127.0.0.1:9148. */
+  brokerAddress: string;
+  /** The toxiproxy listener the broker advertises, so EVERY client request crosses it. */
+  proxyAddress: string;
+  /** Per-run state (data, logs, pid), separate from the shared broker's. */
+  stateDir: string;
+  toxiproxyUrl?: string;
+  log?: (line: string) => void;
+}
+
+export interface PrivateBroker {
+  /** Bootstrap list for clients: the proxy. */
+  brokers: string[];
+  proxy: ProxyHandle;
+  stop(): Promise<void>;
+}
+
+/**
+ * A single KRaft broker of our own behind toxiproxy. The broker advertises the proxy's
+ * address, so after bootstrap the client's produce requests go through the proxy too
+ * (a proxy on the bootstrap address alone would be bypassed by the metadata answer).
+ * The proxy exists before the broker starts, so the broker's health check through it
+ * works and faults never touch the shared broker that other labs use.
+ */
+export async function startPrivateBroker(options: PrivateBrokerOptions): Promise<PrivateBroker> {
+  const toxiproxy = createToxiproxy(options.toxiproxyUrl);
+  const proxy = await toxiproxy.createProxy({
+    name: `poc46-ooo-${options.proxyAddress.split(':')[1]}`,
+    listen: options.proxyAddress,
+    upstream: options.brokerAddress,
+  });
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: options.brokerAddress,
+    KAFKA_ADVERTISED_LISTENER: options.proxyAddress,
+    SERVICES_STATE_DIR: resolve(options.stateDir),
+  };
+  const stopAll = async () => {
+    await stop(['kafka'], { env }).catch((err: unknown) => {
+      options.log?.(`stopping the private broker failed: ${(err as Error).message}`);
+    });
+    await proxy.delete();
+  };
+  try {
+    await ensureUp(['kafka'], { env, log: options.log });
+    await assertAdvertises(options.proxyAddress);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return { brokers: [options.proxyAddress], proxy, stop: stopAll };
+}
+
+/** Fail loudly if the broker advertises its own port: the faults would be bypassed. */
+async function assertAdvertises(proxyAddress: string): Promise<void> {
+  const kafka = new Kafka({ brokers: [proxyAddress], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { brokers } = await admin.describeCluster();
+    const advertised = brokers.map((b) => `${b.host}:${b.port}`);
+    if (!advertised.includes(proxyAddress)) {
+      throw new Error(
+        `private broker advertises ${advertised.join(', ')}, not the proxy ${proxyAddress}: ` +
+          'infra must honour KAFKA_ADVERTISED_LISTENER, or requests would bypass toxiproxy',
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
