@@ -63,8 +63,9 @@ One node of kafka-cluster (the others keep running):
 ${SERVICES_LINE}`,
   down: `Usage: pnpm services down [service...]
 
-Stop what 'up' started, by its pid files: a graceful signal first (SIGINT for postgres,
-SIGTERM for the others), SIGKILL to the whole process group after a deadline. Services that
+Stop what 'up' started (no names: every service, kafka-cluster included), by its pid files:
+a graceful signal first (SIGINT for postgres, SIGTERM for the others), SIGKILL to the whole
+process group after a deadline. Services that
 were reused (already running when 'up' ran) are left alone. Compose services get 'compose down'.
 
 One node of kafka-cluster (by its pid file; the others keep running):

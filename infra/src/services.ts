@@ -134,11 +134,20 @@ export function createServices(options: ServicesOptions = {}): Services {
     stateRoot,
     cacheRoot,
     get,
-    up: (names) =>
-      Promise.all(resolveNames(names).map((n) => settle(n, () => upService(get(n), lifecycle(n))))),
+    up: async (names) => {
+      const up = (n: ServiceName) => settle(n, () => upService(get(n), lifecycle(n)));
+      const resolved = resolveNames(names);
+      // The cluster first: started side by side, kafka would grab 9092 before the cluster's
+      // first broker; after it, kafka finds 9092 healthy and reuses it.
+      const first = resolved.includes('kafka-cluster') ? [await up('kafka-cluster')] : [];
+      const rest = await Promise.all(resolved.filter((n) => n !== 'kafka-cluster').map(up));
+      return resolved.map((n) => [...first, ...rest].find((r) => r.name === n)!);
+    },
     down: async (names) => {
       const results: Array<Settled<DownResult>> = [];
-      for (const n of resolveNames(names).reverse()) {
+      // No names: everything this checkout may have started, the opt-in cluster included.
+      const resolved = names && names.length > 0 ? resolveNames(names) : [...SERVICE_NAMES];
+      for (const n of resolved.reverse()) {
         results.unshift(await settle(n, () => downService(get(n), lifecycle(n))));
       }
       return results;
