@@ -40,6 +40,9 @@ describe('kafka-cluster', () => {
       clientId: 'infra-cluster-test',
       brokers,
       logLevel: logLevel.NOTHING,
+      // Until the leader drops the dead replica from the ISR (replica.lag.time.max.ms, 30 s),
+      // an acks=all write waits; don't let the client give up first.
+      requestTimeout: 60_000,
     });
     const admin = kafka.admin();
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -69,7 +72,7 @@ describe('kafka-cluster', () => {
           if (status?.state !== 'unhealthy') throw new Error(`state ${status?.state}`);
           expect(status.error).toMatch(/2 of 3 brokers/);
         },
-        { timeoutMs: 30_000, intervalMs: 500 },
+        { timeoutMs: 60_000, intervalMs: 500 },
       );
 
       const restarted = await services.upNode('kafka-cluster', 2);
@@ -92,7 +95,7 @@ describe('kafka-cluster', () => {
           async () => {
             if (received.size < 200) throw new Error(`received ${received.size}/200`);
           },
-          { timeoutMs: 30_000, intervalMs: 100 },
+          { timeoutMs: 60_000, intervalMs: 100 },
         );
       } finally {
         await consumer.disconnect();
@@ -106,7 +109,7 @@ describe('kafka-cluster', () => {
 
     const down = await services.down(['kafka-cluster']);
     expect(down[0]?.ok).toBe(true);
-  }, 180_000);
+  }, 300_000);
 
   it('advertises a proxy address when one is given, else the listener itself', () => {
     const node = {

@@ -195,9 +195,11 @@ export async function runConsumerCrash(
   let flagged = 0;
   let processedTwice = 0;
   let firstAt = 0;
+  let round = 1;
   const onDelivery = (d: Parameters<Parameters<typeof lane.consume>[1]>[0]) => {
     if (firstAt === 0) firstAt = d.receivedAtMs;
-    if (d.redelivered) flagged++;
+    // Only the first replacement's: later rounds also see its own stop's requeues flagged.
+    if (d.redelivered && round === 1) flagged++;
     if (!successor.has(d.event.id) && byChild.has(d.event.id)) processedTwice++;
     successor.observe(d.event.id, d.event.key, d.event.seq);
   };
@@ -209,7 +211,7 @@ export async function runConsumerCrash(
   // A quorum queue requeues the dead consumer's messages through its Raft log, so a few can
   // reach the queue after `readyAfterKill` was read; messages on their way to the replacement
   // when it stops go back too. Consume again until a stopped replacement leaves it empty.
-  for (let round = 1; ; round++) {
+  for (round = 1; ; round++) {
     const consumers = await lane.consume(1, onDelivery, { groupId: opts.groupId });
     await waitFor(
       async () =>
