@@ -77,9 +77,14 @@ describe('kafka-cluster', () => {
 
       const restarted = await services.upNode('kafka-cluster', 2);
       expect(restarted).toMatchObject({ nodeId: 2, outcome: 'started' });
-      expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([
-        1, 2, 3,
-      ]);
+      // Node 2 sees all three; the broker this admin asks may learn of node 2 a moment later.
+      await waitFor(
+        async () => {
+          const ids = (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+          if (ids.join() !== '1,2,3') throw new Error(`brokers ${ids.join()}`);
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
 
       const consumer = kafka.consumer({ groupId: `infra-cluster-${randomUUID()}` });
       const received = new Set<string>();

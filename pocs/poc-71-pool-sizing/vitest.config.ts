@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { name: 'poc-71', include: ['test/**/*.test.ts'], testTimeout: 90_000 },
+  test: { name: 'poc-71', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
 });

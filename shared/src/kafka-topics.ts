@@ -64,8 +64,10 @@ export async function deleteTopicsGone(
   names: string[],
   { timeoutMs = 30_000 }: TopicWaitOptions = {},
 ): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const present = names.filter((n) => existing.has(n));
+  // Any broker's list, not the admin client's: a topic created a moment ago may be missing
+  // from the metadata the client happens to hold.
+  const listed = new Set((await everyBroker(admin, (b) => b.listTopics())).flat());
+  const present = names.filter((n) => listed.has(n));
   if (present.length === 0) return;
   await admin.deleteTopics({ topics: present, timeout: timeoutMs });
   await waitFor(

@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { tooSmall } from '../scripts/scenarios.ts';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
 import { postgresUrl } from './postgres-url.ts';
-import { waitForQuietMachine } from './quiet-machine.ts';
 
 // The break script's own scenario, shortened: it must keep reproducing the failure.
 describe('break: pool too small', () => {
   it('starves the 1-connection pool (timeouts > 0) while the rule-of-thumb pool has 0', async () => {
     const config = loadConfig({ POSTGRES_URL: postgresUrl });
-    await waitForQuietMachine();
     const { baseline, broken } = await tooSmall({
       rulePoolSize: ruleOfThumbPoolSize(config.EFFECTIVE_SPINDLES),
       brokenPoolSize: 1,
