@@ -94,6 +94,17 @@ function jvmArgs(stateDir: string, heapMb: number): string[] {
   ];
 }
 
+/**
+ * A random cluster id (16 bytes, base64url) that does not start with "-": `storage format -t
+ * -abc…` fails with "argument --cluster-id/-t: expected one argument", one cluster in 64.
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Write props, format storage once, and spawn one node. Shared by single broker and cluster. */
 export async function startKafkaNode(options: {
   node: KafkaNode;
@@ -116,7 +127,7 @@ export async function startKafkaNode(options: {
   if (!existsSync(join(node.dataDir, 'meta.properties'))) {
     // Every node of a cluster must be formatted with the same id, hence a shared file.
     if (!existsSync(options.clusterIdFile)) {
-      writeFileSync(options.clusterIdFile, `${randomBytes(16).toString('base64url')}\n`);
+      writeFileSync(options.clusterIdFile, `${newClusterId()}\n`);
     }
     const clusterId = readFileSync(options.clusterIdFile, 'utf8').trim();
     options.log(`formatting KRaft storage for node ${node.nodeId} (cluster ${clusterId})`);

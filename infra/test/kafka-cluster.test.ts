@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createTopicsReady } from '@pocs/shared/kafka-topics';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkaServerProperties } from '../src/kafka.ts';
+import { kafkaServerProperties, newClusterId } from '../src/kafka.ts';
 import { repoRoot } from '../src/paths.ts';
 import { isRunning } from '../src/process.ts';
 import { createServices } from '../src/services.ts';
@@ -147,5 +147,13 @@ describe('kafka-cluster', () => {
     expect(kafkaServerProperties({ ...node, advertised: '127.0.0.1:27461' })).toContain(
       'advertised.listeners=PLAINTEXT://127.0.0.1:27461\n',
     );
+  });
+
+  it('never makes a cluster id that starts with "-" (storage format would read it as a flag)', () => {
+    const draws = [Buffer.from([0xf8, ...Array(15).fill(1)]), Buffer.from(Array(16).fill(1))];
+    const id = newClusterId(() => draws.shift()!);
+    // 0xf8 encodes to a leading "-" in base64url: that draw is skipped.
+    expect(id).toBe(Buffer.from(Array(16).fill(1)).toString('base64url'));
+    expect(draws).toHaveLength(0);
   });
 });

@@ -4,13 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { startChildService } from '../src/child-service.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
+// Ports below the kernel's ephemeral range (32768–60999): a port in it can be held for a
+// while by any outgoing connection's local end, and the listen then fails.
 
 describe('startChildService', () => {
   it('starts a service, waits for /health, and stops it with SIGTERM', async () => {
     const service = await startChildService({
       entry: 'health-server.ts',
       cwd: fixtures,
-      port: 39_871,
+      port: 29_871,
     });
     expect((await fetch(`${service.url}/health`)).status).toBe(200);
     expect(await service.stop()).toBe(0);
@@ -19,11 +21,13 @@ describe('startChildService', () => {
 
   it('refuses a port something else already answers on', async () => {
     const squatter = createServer((_req, res) => res.end('not yours'));
-    await new Promise<void>((r) => squatter.listen(39_872, '127.0.0.1', r));
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject).listen(29_872, '127.0.0.1', resolve);
+    });
     try {
       await expect(
-        startChildService({ entry: 'health-server.ts', cwd: fixtures, port: 39_872 }),
-      ).rejects.toThrow('port 39872 on 127.0.0.1 is already in use');
+        startChildService({ entry: 'health-server.ts', cwd: fixtures, port: 29_872 }),
+      ).rejects.toThrow('port 29872 on 127.0.0.1 is already in use');
     } finally {
       squatter.close();
     }
@@ -34,7 +38,7 @@ describe('startChildService', () => {
       startChildService({
         entry: 'health-server.ts',
         cwd: fixtures,
-        port: 39_873,
+        port: 29_873,
         env: { CRASH_ON_START: '1' },
       }),
     ).rejects.toThrow(/exited with 1 before it was healthy:[\s\S]*crashing on purpose/);

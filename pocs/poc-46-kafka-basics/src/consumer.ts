@@ -97,6 +97,14 @@ export async function startOrderConsumer(o: {
           throw err;
         }
       });
+      // Counted as soon as Postgres has them, before the commit below: whoever sees the
+      // offset committed (lag 0) must also see these rows counted.
+      stats.batches++;
+      stats.records += batch.messages.length;
+      stats.inserted += written.inserted;
+      stats.duplicatesSuppressed += written.duplicatesSuppressed;
+      records.inc({ result: 'inserted' }, written.inserted);
+      records.inc({ result: 'duplicate' }, written.duplicatesSuppressed);
       // Only now is the batch durable in Postgres: the offset is the promise "everything
       // before this is done". The committed offset is the NEXT record to read: last + 1.
       resolveOffset(last);
@@ -104,13 +112,7 @@ export async function startOrderConsumer(o: {
         { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) },
       ]);
       commits.inc({ result: 'ok' });
-      stats.batches++;
       stats.commits++;
-      stats.records += batch.messages.length;
-      stats.inserted += written.inserted;
-      stats.duplicatesSuppressed += written.duplicatesSuppressed;
-      records.inc({ result: 'inserted' }, written.inserted);
-      records.inc({ result: 'duplicate' }, written.duplicatesSuppressed);
       await heartbeat();
     } catch (err) {
       stats.failedBatches++;

@@ -18,8 +18,8 @@ const args = parseCli(
   --connections   concurrent HTTP connections, too-large run (default 256)
   too small:
   --small-pool    the starved size (default 1)
-  --rate          requests/s offered, open loop (default 300)
-  --db-latency-ms latency toxiproxy adds to each Postgres response (default 2)
+  --rate          requests/s offered, open loop (default 150)
+  --db-latency-ms latency toxiproxy adds to each Postgres response (default 10)
   --acquire-timeout-ms  how long a request waits for a connection (default 500)
   too large:
   --large-pool    the oversized size (default 128)`,
@@ -28,8 +28,8 @@ const args = parseCli(
     duration: { type: 'string', default: process.env.BREAK_DURATION_SEC ?? '10' },
     connections: { type: 'string', default: '256' },
     'small-pool': { type: 'string', default: '1' },
-    rate: { type: 'string', default: '300' },
-    'db-latency-ms': { type: 'string', default: '2' },
+    rate: { type: 'string', default: '150' },
+    'db-latency-ms': { type: 'string', default: '10' },
     'acquire-timeout-ms': { type: 'string', default: '500' },
     'large-pool': { type: 'string', default: '128' },
     port: { type: 'string', default: '3271' },
