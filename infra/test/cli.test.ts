@@ -1,14 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { runScript } from '@pocs/shared/run-script';
 import { describe, expect, it } from 'vitest';
 import { infraDir, repoRoot } from '../src/paths.ts';
 
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(infraDir, 'src', 'cli.ts'), ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  runScript(join(infraDir, 'src', 'cli.ts'), args, { cwd: repoRoot });
 
 describe('cli', () => {
   it('prints usage for --help and exits 0', () => {

@@ -3,59 +3,98 @@ import { waitFor } from './wait.ts';
 
 // On a multi-broker KRaft cluster, kafkajs's `createTopics({ waitForLeaders: true })` can fail
 // with "This server does not host this topic-partition": it asks a broker whose metadata cache
-// has not caught up yet, and only retries LEADER_NOT_AVAILABLE. Deletion is asynchronous too.
-// Brokers learn about a new topic at different moments, so "ready" means every broker's own
-// metadata shows every partition with a leader; "gone" means no broker lists the topic.
+// has not caught up yet, and only retries LEADER_NOT_AVAILABLE. Producing too early is worse
+// than failing: a broker that refuses part of a multi-partition send makes kafkajs resend the
+// partitions that succeeded (duplicates), and a partition whose ISR is not full yet refuses
+// acks=all writes with NOT_ENOUGH_REPLICAS after the leader appended them. So "ready" means:
+// every broker's own metadata shows every partition with a leader and a full ISR, and every
+// leader answers ListOffsets for its partitions. Deletion is asynchronous too: "gone" means no
+// broker lists the topic any more.
 
 export interface TopicWaitOptions {
   timeoutMs?: number;
 }
 
-/** Ask each broker of the cluster directly (a client seeded with that broker alone). */
-async function everyBroker<T>(admin: Admin, ask: (broker: Admin) => Promise<T>): Promise<T[]> {
+/** Open one admin per broker of the cluster, each seeded with that broker alone. */
+async function directAdmins(
+  admin: Admin,
+): Promise<{ admins: Admin[]; close: () => Promise<void> }> {
   const { brokers } = await admin.describeCluster();
-  return Promise.all(
-    brokers.map(async ({ host, port }) => {
-      const direct = new Kafka({
-        clientId: 'topic-wait',
-        brokers: [`${host}:${port}`],
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 0 },
-      }).admin();
-      await direct.connect();
-      try {
-        return await ask(direct);
-      } finally {
-        await direct.disconnect();
-      }
-    }),
+  if (brokers.length === 0) throw new Error('the cluster reports no brokers');
+  const admins = brokers.map(({ host, port }) =>
+    new Kafka({
+      clientId: 'topic-wait',
+      brokers: [`${host}:${port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin(),
   );
+  const close = async () => {
+    await Promise.all(admins.map((a) => a.disconnect().catch(() => {})));
+  };
+  try {
+    await Promise.all(admins.map((a) => a.connect()));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { admins, close };
 }
 
-/** Create topics and resolve once every broker sees a leader for every partition of each. */
+interface PartitionView {
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+const partitionReady = (p: PartitionView) =>
+  p.leader >= 0 && p.replicas.length > 0 && p.isr.length === p.replicas.length;
+
+/**
+ * Create the topics that do not exist yet (existing ones are kept as they are) and resolve
+ * once they take writes: every broker sees a leader and a full ISR for every partition, and
+ * the leaders answer ListOffsets. Returns each topic's partition count as the brokers agree
+ * on it, which differs from `numPartitions` when the topic already existed.
+ */
 export async function createTopicsReady(
   admin: Admin,
   topics: ITopicConfig[],
   { timeoutMs = 30_000 }: TopicWaitOptions = {},
-): Promise<void> {
+): Promise<Map<string, number>> {
   await admin.createTopics({ topics, waitForLeaders: false });
   const names = topics.map((t) => t.topic);
-  const ready = (found: Array<{ name: string; partitions: Array<{ leader: number }> }>) =>
-    topics.every((wanted) => {
-      const meta = found.find((t) => t.name === wanted.topic);
-      return (
-        meta !== undefined &&
-        meta.partitions.length >= (wanted.numPartitions ?? 1) &&
-        meta.partitions.every((p) => p.leader >= 0)
-      );
-    });
-  await waitFor(
-    async () => {
-      const views = await everyBroker(admin, (b) => b.fetchTopicMetadata({ topics: names }));
-      return views.every((view) => ready(view.topics));
-    },
-    { timeoutMs, intervalMs: 100, description: `leaders for ${names.join(', ')} on every broker` },
-  );
+  const { admins, close } = await directAdmins(admin);
+  try {
+    const counts = await waitFor(
+      async () => {
+        const views = await Promise.all(admins.map((a) => a.fetchTopicMetadata({ topics: names })));
+        const counts = new Map<string, number>();
+        for (const name of names) {
+          const seen = views.map((v) => v.topics.find((t) => t.name === name)?.partitions ?? []);
+          const n = seen[0]?.length ?? 0;
+          const agreed = seen.every((ps) => ps.length === n && n > 0 && ps.every(partitionReady));
+          if (!agreed) return undefined;
+          counts.set(name, n);
+        }
+        return counts;
+      },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        description: `leaders and full ISRs for ${names.join(', ')} on every broker`,
+      },
+    );
+    await waitFor(
+      async () => {
+        await Promise.all(names.map((name) => admin.fetchTopicOffsets(name)));
+        return true;
+      },
+      { timeoutMs, intervalMs: 100, description: `the leaders of ${names.join(', ')} to answer` },
+    );
+    return counts;
+  } finally {
+    await close();
+  }
 }
 
 /** Delete topics (missing ones are fine) and resolve once no broker lists them any more. */
@@ -64,17 +103,24 @@ export async function deleteTopicsGone(
   names: string[],
   { timeoutMs = 30_000 }: TopicWaitOptions = {},
 ): Promise<void> {
-  // Any broker's list, not the admin client's: a topic created a moment ago may be missing
-  // from the metadata the client happens to hold.
-  const listed = new Set((await everyBroker(admin, (b) => b.listTopics())).flat());
-  const present = names.filter((n) => listed.has(n));
-  if (present.length === 0) return;
-  await admin.deleteTopics({ topics: present, timeout: timeoutMs });
-  await waitFor(
-    async () => {
-      const views = await everyBroker(admin, (b) => b.listTopics());
-      return views.every((listed) => present.every((n) => !listed.includes(n)));
-    },
-    { timeoutMs, intervalMs: 100, description: `deletion of ${present.join(', ')}` },
-  );
+  if (names.length === 0) return;
+  const { admins, close } = await directAdmins(admin);
+  try {
+    const listedByAny = async () => {
+      const lists = await Promise.all(admins.map((a) => a.listTopics()));
+      return names.filter((n) => lists.some((listed) => listed.includes(n)));
+    };
+    // Any broker's list, not the admin client's: a topic created a moment ago may be missing
+    // from the metadata the client happens to hold.
+    const present = await listedByAny();
+    if (present.length === 0) return;
+    await admin.deleteTopics({ topics: present, timeout: timeoutMs });
+    await waitFor(async () => (await listedByAny()).length === 0, {
+      timeoutMs,
+      intervalMs: 100,
+      description: `deletion of ${present.join(', ')}`,
+    });
+  } finally {
+    await close();
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderLineChart } from '../src/chart.ts';
+import { renderBarChart, renderLineChart } from '../src/chart.ts';
 
 describe('renderLineChart', () => {
   const svg = renderLineChart({
@@ -65,5 +65,31 @@ describe('renderLineChart', () => {
     const xs = [...svg.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1]));
     expect(Math.min(...xs)).toBe(70);
     expect(Math.max(...xs)).toBe(760 - 160);
+  });
+});
+
+describe('renderBarChart', () => {
+  const svg = renderBarChart({
+    title: 'Clients <msg/s>',
+    panels: [
+      {
+        title: 'Throughput',
+        unit: 'msg/s',
+        bars: [
+          { label: 'kafkajs', value: 1000 },
+          { label: 'platformatic', value: 2000, note: '(2×)' },
+        ],
+      },
+    ],
+  });
+
+  it('draws bars in proportion to the largest, labelled with value, unit and note', () => {
+    const widths = [...svg.matchAll(/<rect x="\d+" y="\d+" width="([\d.]+)"/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(widths).toHaveLength(2);
+    expect(widths[1]! / widths[0]!).toBeCloseTo(2, 5);
+    expect(svg).toContain('2k msg/s (2×)');
+    expect(svg).toContain('Clients &lt;msg/s&gt;');
   });
 });

@@ -19,12 +19,17 @@ describe('createTopicsReady / deleteTopicsGone', () => {
     const names = Array.from({ length: 10 }, () => `shared-topics-${randomUUID()}`);
     try {
       for (const topic of names) {
-        await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
+        const counts = await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
+        expect(counts.get(topic)).toBe(3);
         const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
         expect(meta?.partitions).toHaveLength(3);
+        for (const p of meta?.partitions ?? []) expect(p.isr).toHaveLength(p.replicas.length);
         const acks = await producer.send({ topic, acks: -1, messages: [{ value: 'x' }] });
         expect(acks[0]?.errorCode).toBe(0);
       }
+      // An existing topic is kept: the count returned is the one it has, not the one asked.
+      const again = await createTopicsReady(admin, [{ topic: names[0]!, numPartitions: 5 }]);
+      expect(again.get(names[0]!)).toBe(3);
     } finally {
       await producer.disconnect();
       await deleteTopicsGone(admin, names);

@@ -35,10 +35,7 @@ const admin = kafka.admin();
 await admin.connect();
 const topic = `poc46.bench.acks.${randomBytes(3).toString('hex')}`;
 const PARTITIONS = 6;
-await ensureTopic(admin, topic, PARTITIONS, {
-  adminFor: (b) =>
-    createKafka({ brokers: [b], clientId: 'poc-46-bench', logger: silentLogger }).admin(),
-});
+await ensureTopic(admin, topic, PARTITIONS);
 const cluster = await admin.describeCluster();
 const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
 const replicationFactor = meta?.partitions[0]?.replicas.length ?? 0;

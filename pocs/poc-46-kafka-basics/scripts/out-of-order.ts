@@ -130,7 +130,7 @@ if (part !== 'consumer') {
     `starting a private broker on ${brokerAddress}, advertised as toxiproxy ${proxyAddress}…`,
   );
   const broker = await startPrivateBroker({
-    brokerAddress,
+    brokerPort: config.OOO_BROKER_PORT,
     proxyAddress,
     stateDir: join(repoRoot, '.services', 'poc-46-ooo'),
     toxiproxyUrl: config.TOXIPROXY_URL,

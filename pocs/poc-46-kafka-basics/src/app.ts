@@ -52,10 +52,7 @@ export async function buildApp(
   try {
     await ensureSchema(pool, db, uniqueOrderId);
     await admin.connect();
-    await ensureTopic(admin, config.TOPIC, config.TOPIC_PARTITIONS, {
-      adminFor: (broker) =>
-        createKafka({ brokers: [broker], clientId: config.KAFKA_CLIENT_ID, logger }).admin(),
-    });
+    await ensureTopic(admin, config.TOPIC, config.TOPIC_PARTITIONS);
     producer = await createOrderProducer({
       kafka,
       topic: config.TOPIC,

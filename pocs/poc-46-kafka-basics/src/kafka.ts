@@ -1,19 +1,7 @@
+import { kafkaLogCreator } from '@pocs/shared/kafka-log';
+import { createTopicsReady } from '@pocs/shared/kafka-topics';
 import type { Logger } from '@pocs/shared/log';
-import { waitFor } from '@pocs/shared/wait';
-import { type Admin, Kafka, type LogEntry, logLevel } from 'kafkajs';
-
-/** kafkajs logs through pino: object first, message second, at the matching level. */
-function pinoLogCreator(logger: Logger) {
-  return () =>
-    ({ level, log }: LogEntry) => {
-      const { message, ...fields } = log;
-      const entry = { kafkajs: true, ...fields };
-      if (level === logLevel.ERROR) logger.error(entry, message);
-      else if (level === logLevel.WARN) logger.warn(entry, message);
-      else if (level === logLevel.INFO) logger.debug(entry, message);
-      else logger.trace(entry, message);
-    };
-}
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 export function createKafka({
   brokers,
@@ -31,7 +19,7 @@ export function createKafka({
     brokers,
     clientId,
     logLevel: logLevel.WARN,
-    logCreator: pinoLogCreator(logger),
+    logCreator: kafkaLogCreator(logger),
     connectionTimeout: 1_000,
     retry: { retries, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
@@ -39,52 +27,13 @@ export function createKafka({
 
 /**
  * Create the topic if it does not exist. No replication factor: the broker's default
- * applies (1 on one broker, 3 on the cluster), so the same code runs on both.
+ * applies (1 on one broker, 3 on the cluster), so the same code runs on both. Waits until
+ * every broker knows every partition's leader: a consumer that asks a broker too early
+ * crashes, and its restarted member then waits a whole session timeout to join.
  */
-export async function ensureTopic(
-  admin: Admin,
-  topic: string,
-  partitions: number,
-  {
-    adminFor,
-    timeoutMs = 30_000,
-  }: {
-    /** An admin client that talks to this one broker only (its seed list is just it). */
-    adminFor: (broker: string) => Admin;
-    timeoutMs?: number;
-  },
-): Promise<void> {
-  // waitForLeaders (kafkajs' default) asks one broker and fails on UNKNOWN_TOPIC_OR_PARTITION.
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: partitions }],
-    waitForLeaders: false,
-  });
-  // On a cluster the new topic reaches each broker's metadata cache a little later; a
-  // consumer that asks a broker too early crashes, and its restarted member then waits a
-  // whole session timeout to join. So wait until every broker knows every partition's leader.
-  const { brokers } = await admin.describeCluster();
-  const seen = await Promise.all(
-    brokers.map(async (b) => {
-      const one = adminFor(`${b.host}:${b.port}`);
-      await one.connect();
-      try {
-        return await waitFor(
-          async () => {
-            const [t] = (await one.fetchTopicMetadata({ topics: [topic] })).topics;
-            return t?.partitions.every((p) => p.leader >= 0) ? t.partitions.length : undefined;
-          },
-          {
-            timeoutMs,
-            intervalMs: 100,
-            description: `broker ${b.host}:${b.port} to know the leaders of ${topic}`,
-          },
-        );
-      } finally {
-        await one.disconnect();
-      }
-    }),
-  );
-  const actual = seen[0] ?? 0;
+export async function ensureTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const counts = await createTopicsReady(admin, [{ topic, numPartitions: partitions }]);
+  const actual = counts.get(topic) ?? 0;
   if (actual !== partitions) {
     throw new Error(
       `topic ${topic} exists with ${actual} partitions, config says ${partitions}: ` +

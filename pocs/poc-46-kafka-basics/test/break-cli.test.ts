@@ -1,15 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runScript } from '@pocs/shared/run-script';
 import { describe, expect, it } from 'vitest';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const breakScript = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/break.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  runScript('scripts/break.ts', args, { cwd: fileURLToPath(new URL('..', import.meta.url)) });
 
 // The experiment itself is what broker-restart.test.ts runs (same function, port 9146).
 describe('break script flags', () => {

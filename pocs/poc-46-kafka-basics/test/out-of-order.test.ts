@@ -38,7 +38,7 @@ describe('producer retries after request timeouts (private broker behind toxipro
   let broker: PrivateBroker;
   beforeAll(async () => {
     broker = await startPrivateBroker({
-      brokerAddress: '127.0.0.1:9148',
+      brokerPort: 9148,
       proxyAddress: '127.0.0.1:27461',
       stateDir: join(repoRoot, '.services', 'poc-46-ooo-test'),
     });

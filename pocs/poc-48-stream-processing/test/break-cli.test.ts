@@ -1,15 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runScript } from '@pocs/shared/run-script';
 import { describe, expect, it } from 'vitest';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const breakScript = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/break.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  runScript('scripts/break.ts', args, { cwd: fileURLToPath(new URL('..', import.meta.url)) });
 
 describe('break script flags', () => {
   it('--help prints every knob and exits 0 without touching Kafka', () => {

@@ -1,12 +1,6 @@
+import { kafkaLogCreator } from '@pocs/shared/kafka-log';
 import type { Logger } from '@pocs/shared/log';
 import { Kafka, logLevel } from 'kafkajs';
-
-const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
 
 /** A kafkajs client whose logs go through pino (kafkajs prints to the console otherwise). */
 export function createKafka({
@@ -18,18 +12,12 @@ export function createKafka({
   clientId: string;
   logger: Logger;
 }): Kafka {
-  const child = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
     brokers: brokers.split(',').map((b) => b.trim()),
     // kafkajs' INFO level narrates every group join; warnings and errors are what matter here.
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log }) => {
-        const { message, ...rest } = log;
-        child[levels[level] ?? 'info'](rest, message);
-      },
+    logCreator: kafkaLogCreator(logger),
   });
 }
 

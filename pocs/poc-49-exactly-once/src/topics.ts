@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { waitFor } from '@pocs/shared/wait';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, Message } from 'kafkajs';
 import { Partitions } from './partitions.ts';
 import { encodeRecord, seedLayout } from './records.ts';
 
@@ -9,33 +8,9 @@ export const runId = (): string => `${Date.now().toString(36)}-${randomBytes(3).
 
 /**
  * Create topics with the broker's default replication factor (1 on the single broker, 3 on
- * the cluster) and wait until every partition has a leader. Not kafkajs' waitForLeaders: on
- * a cluster a broker whose metadata lags answers UNKNOWN_TOPIC_OR_PARTITION, and kafkajs
- * only retries LEADER_NOT_AVAILABLE.
+ * the cluster) and wait until they take writes on every broker.
  */
-export async function createTopics(
-  admin: Admin,
-  topics: Array<{ topic: string; numPartitions: number }>,
-): Promise<void> {
-  await admin.createTopics({ topics, waitForLeaders: false });
-  await waitFor(
-    async () => {
-      const { topics: meta } = await admin.fetchTopicMetadata({
-        topics: topics.map((t) => t.topic),
-      });
-      return meta.every(
-        (t, i) =>
-          t.partitions.length === topics[i]!.numPartitions &&
-          t.partitions.every((p) => p.leader >= 0),
-      );
-    },
-    {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      description: `leaders for ${topics.map((t) => t.topic).join(', ')}`,
-    },
-  );
-}
+export { createTopicsReady as createTopics } from '@pocs/shared/kafka-topics';
 
 /** Best effort: the run already has its numbers; a leftover topic is not a failure. */
 export async function deleteRunArtifacts(
@@ -67,12 +42,21 @@ export async function seedInput(
     const chunk = 2_000;
     for (let start = firstIndex; start < last; start += chunk) {
       const end = Math.min(last, start + chunk);
-      const batch = [];
+      const perPartition = Array.from({ length: partitions }, () => [] as Message[]);
       for (let i = start; i < end; i++) {
         const record = { p: i % partitions, seq: Math.floor(i / partitions) };
-        batch.push({ partition: record.p, key: `${record.p}`, value: encodeRecord(record) });
+        perPartition[record.p]!.push({
+          partition: record.p,
+          key: `${record.p}`,
+          value: encodeRecord(record),
+        });
       }
-      await producer.send({ topic, acks: -1, messages: batch });
+      // One send per partition: a kafkajs send spanning several leaders can resolve without
+      // writing the partition of a leader that died mid-send (tulios/kafkajs#1798), and the
+      // break kills a broker while seeding. In turn: one idempotent producer, no races.
+      for (const batch of perPartition) {
+        if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
+      }
     }
   } finally {
     await producer.disconnect();

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderLineChart } from '@pocs/shared/chart';
-import { renderBarChart } from './bar-chart.ts';
+import { renderBarChart, renderLineChart } from '@pocs/shared/chart';
 import type { ProducerCase } from './cases.ts';
 import type { BenchResult } from './result-schema.ts';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { kafkaLogCreator } from '@pocs/shared/kafka-log';
+import { createTopicsReady, deleteTopicsGone } from '@pocs/shared/kafka-topics';
 import type { Logger } from '@pocs/shared/log';
-import { waitFor } from '@pocs/shared/wait';
-import { type Admin, Kafka, type logCreator, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 export const parseBrokers = (brokers: string): string[] =>
   brokers
@@ -11,16 +12,6 @@ export const parseBrokers = (brokers: string): string[] =>
 
 /** Unique per run, so tests and benches never read each other's topics or groups. */
 export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
-
-// kafkajs logs through its own logger; route warnings and errors into pino, drop the rest.
-const pinoLogCreator =
-  (logger: Logger): logCreator =>
-  () =>
-  ({ level, log }) => {
-    const { message, ...extra } = log;
-    if (level === logLevel.ERROR) logger.error({ kafkajs: extra }, message);
-    else if (level === logLevel.WARN) logger.warn({ kafkajs: extra }, message);
-  };
 
 export function createKafka({
   brokers,
@@ -36,37 +27,21 @@ export function createKafka({
     clientId,
     brokers: parseBrokers(brokers),
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
-    ...(logger ? { logCreator: pinoLogCreator(logger) } : {}),
+    ...(logger ? { logCreator: kafkaLogCreator(logger) } : {}),
   });
 }
 
 /**
  * Create a topic with the broker's default replication factor (1 on one broker, 3 on the
- * cluster), so the same code runs on both, and wait until every partition has a leader
- * and its full ISR. Producing earlier on the cluster fails with NOT_ENOUGH_REPLICAS
- * (after the leader appended!), and a non-idempotent retry then writes duplicates.
+ * cluster), so the same code runs on both, and wait until it takes writes: producing
+ * earlier on the cluster fails with NOT_ENOUGH_REPLICAS (after the leader appended!), and
+ * a non-idempotent retry then writes duplicates.
  */
 export async function createTopic(admin: Admin, topic: string, numPartitions: number) {
-  // waitForLeaders is not enough on a cluster: kafkajs gives up when a broker that has not
-  // seen the topic yet answers UNKNOWN_TOPIC_OR_PARTITION.
-  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false });
-  await waitFor(
-    async () => {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      const partitions = topics[0]?.partitions ?? [];
-      return (
-        partitions.length === numPartitions &&
-        partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)
-      );
-    },
-    {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      description: `topic ${topic} to have leaders and full ISRs`,
-    },
-  );
+  await createTopicsReady(admin, [{ topic, numPartitions }]);
 }
 
+/** Best effort and waits until no broker lists them: a leftover topic is not a failure. */
 export async function deleteTopics(admin: Admin, topics: string[]) {
-  if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => {});
+  await deleteTopicsGone(admin, topics).catch(() => {});
 }

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runScript } from '@pocs/shared/run-script';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BASELINE_ID } from '../bench/cases.ts';
 import { benchResultSchema } from '../bench/result-schema.ts';
@@ -13,11 +13,10 @@ const out = mkdtempSync(join(tmpdir(), 'poc50-bench-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const bench = (...flags: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'bench/throughput.ts', ...flags], {
+  runScript('bench/throughput.ts', flags, {
     cwd: pocDir,
     env: { ...process.env, KAFKA_BROKERS: brokers },
-    encoding: 'utf8',
-    timeout: 90_000,
+    timeoutMs: 90_000,
   });
 
 describe('bench', () => {

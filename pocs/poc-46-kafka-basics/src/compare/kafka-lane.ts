@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicsReady } from '@pocs/shared/kafka-topics';
 import { waitFor } from '@pocs/shared/wait';
 import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Consumers, DeliveryHandler, Lane } from './lane.ts';
@@ -35,38 +36,6 @@ export const newKafka = (brokers: string[], clientId = 'poc-46-compare') =>
     logLevel: logLevel.NOTHING,
   });
 
-/**
- * Wait until every broker of the cluster reports the topic with a leader per partition: a
- * client that asks a broker which has not heard of the topic yet gets
- * UNKNOWN_TOPIC_OR_PARTITION, and kafkajs consumers crash and restart on it.
- */
-async function waitForTopicEverywhere(
-  bootstrap: string[],
-  admin: Admin,
-  topic: string,
-  partitions: number,
-): Promise<void> {
-  const { brokers } = await admin.describeCluster();
-  for (const b of brokers) {
-    // A client seeded with one broker asks that broker for metadata.
-    const one = newKafka([`${b.host}:${b.port}`], 'poc-46-compare-metadata').admin();
-    await one.connect();
-    try {
-      await waitFor(
-        async () => {
-          const { topics } = await one.fetchTopicMetadata({ topics: [topic] });
-          const ps = topics[0]?.partitions ?? [];
-          return ps.length === partitions && ps.every((p) => p.leader >= 0);
-        },
-        { timeoutMs: 30_000, intervalMs: 100, description: `${topic} on ${b.host}:${b.port}` },
-      );
-    } finally {
-      await one.disconnect();
-    }
-  }
-  if (brokers.length === 0) throw new Error(`no brokers behind ${bootstrap.join(',')}`);
-}
-
 export async function openKafkaLane(options: KafkaLaneOptions): Promise<KafkaLane> {
   const kafka = newKafka(options.brokers, options.clientId);
   const admin = kafka.admin();
@@ -76,21 +45,15 @@ export async function openKafkaLane(options: KafkaLaneOptions): Promise<KafkaLan
   const partitions = options.partitions ?? 6;
   if (created) {
     const rf = options.replicationFactor ?? 1;
-    // kafkajs' own waitForLeaders retries only LEADER_NOT_AVAILABLE; right after creation a
-    // broker may also answer UNKNOWN_TOPIC_OR_PARTITION, so we poll metadata ourselves.
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: [
+    try {
+      await createTopicsReady(admin, [
         {
           topic,
           numPartitions: partitions,
           replicationFactor: rf,
           configEntries: rf === 1 ? [{ name: 'min.insync.replicas', value: '1' }] : [],
         },
-      ],
-    });
-    try {
-      await waitForTopicEverywhere(options.brokers, admin, topic, partitions);
+      ]);
     } catch (err) {
       // Don't leave a half-created topic behind.
       await admin.deleteTopics({ topics: [topic] }).catch(() => {});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicsReady } from '@pocs/shared/kafka-topics';
 import { sleep, waitFor } from '@pocs/shared/wait';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import { createTopicAndWait } from './create-topic.ts';
 import { createOrderAudit, type OrderCounts } from './order-audit.ts';
 import { eventFor } from './producer-retries.ts';
 import { createSeededRandom } from './seeded-random.ts';
@@ -78,7 +78,7 @@ export async function runConsumerConcurrency(
   await admin.connect();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   try {
-    await createTopicAndWait(admin, topic, options.partitions);
+    await createTopicsReady(admin, [{ topic, numPartitions: options.partitions }]);
     // Written in order by one idempotent producer, one send: the log itself is in order.
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();

@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
-import { ensureUp, stop } from '@pocs/infra/services';
+import { type PrivateKafka, startPrivateKafka } from '@pocs/infra/private-kafka';
 import { createToxiproxy, type ProxyHandle } from '@pocs/shared/toxiproxy';
 import { Kafka, logLevel } from 'kafkajs';
 
 export interface PrivateBrokerOptions {
-  /** Where the broker really listens, e.g. 127.0.0.1:9148. */
-  brokerAddress: string;
+  /** Where the broker really listens on 127.0.0.1, e.g. 9148. */
+  brokerPort: number;
   /** The toxiproxy listener the broker advertises, so EVERY client request crosses it. */
   proxyAddress: string;
   /** Per-run state (data, logs, pid), separate from the shared broker's. */
@@ -33,22 +32,22 @@ export async function startPrivateBroker(options: PrivateBrokerOptions): Promise
   const proxy = await toxiproxy.createProxy({
     name: `poc46-ooo-${options.proxyAddress.split(':')[1]}`,
     listen: options.proxyAddress,
-    upstream: options.brokerAddress,
+    upstream: `127.0.0.1:${options.brokerPort}`,
   });
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: options.brokerAddress,
-    KAFKA_ADVERTISED_LISTENER: options.proxyAddress,
-    SERVICES_STATE_DIR: resolve(options.stateDir),
-  };
+  let kafka: PrivateKafka | undefined;
   const stopAll = async () => {
-    await stop(['kafka'], { env }).catch((err: unknown) => {
+    await kafka?.stop().catch((err: unknown) => {
       options.log?.(`stopping the private broker failed: ${(err as Error).message}`);
     });
     await proxy.delete();
   };
   try {
-    await ensureUp(['kafka'], { env, log: options.log });
+    kafka = await startPrivateKafka({
+      port: options.brokerPort,
+      stateDir: options.stateDir,
+      advertised: options.proxyAddress,
+      ...(options.log ? { log: options.log } : {}),
+    });
     await assertAdvertises(options.proxyAddress);
   } catch (err) {
     await stopAll();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicsReady } from '@pocs/shared/kafka-topics';
 import type { ProxyHandle } from '@pocs/shared/toxiproxy';
 import { sleep } from '@pocs/shared/wait';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import { createTopicAndWait } from './create-topic.ts';
 import { createOrderAudit, type OrderCounts } from './order-audit.ts';
 import { readWholeTopic } from './read-topic.ts';
 
@@ -139,7 +139,7 @@ export async function runProducerRetries(options: ProducerRunOptions): Promise<P
   const topic = `poc46-ooo-producer-${mode}-${randomUUID().slice(0, 8)}`;
   const admin = kafka.admin();
   await admin.connect();
-  await createTopicAndWait(admin, topic, options.partitions);
+  await createTopicsReady(admin, [{ topic, numPartitions: options.partitions }]);
   const producer = kafka.producer({
     idempotent,
     // kafkajs' default for an idempotent producer is unlimited retries; the plain one gets
