@@ -54,27 +54,44 @@ export async function checkRedis(url: string): Promise<void> {
 /** The broker must answer metadata and know a controller (KRaft quorum is up). */
 export const checkKafka = (brokers: string[]): Promise<void> => checkKafkaCluster(brokers, 1);
 
-/** Every one of `expected` brokers is registered and a controller is elected. */
+/**
+ * Every broker of the list, asked on its own, sees `expected` brokers registered and an
+ * elected controller. Asking one would not do: right after a start, the others may not have
+ * heard of every node yet, and a client bootstrapped from them gets a partial cluster.
+ */
 export async function checkKafkaCluster(brokers: string[], expected: number): Promise<void> {
-  const kafka = new Kafka({
+  const views = await Promise.allSettled(brokers.map((b) => describeFrom(b)));
+  const registered = views.flatMap((v) => (v.status === 'fulfilled' ? [v.value] : []));
+  const short = registered.find((c) => c.brokers.length < expected);
+  if (short) {
+    const ids = short.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+    throw new Error(
+      `${short.brokers.length} of ${expected} brokers registered (${ids.join(', ')})`,
+    );
+  }
+  const failed = views.findIndex((v) => v.status === 'rejected');
+  if (failed >= 0) {
+    const reason = (views[failed] as PromiseRejectedResult).reason as Error;
+    throw new Error(`${brokers[failed]}: ${reason.message}`, { cause: reason });
+  }
+  if (registered.some((c) => c.controller === null || c.controller < 0)) {
+    throw new Error('no controller yet');
+  }
+}
+
+/** describeCluster as one broker answers it (a client seeded with that broker alone). */
+async function describeFrom(broker: string) {
+  const admin = new Kafka({
     clientId: 'infra-health',
-    brokers,
+    brokers: [broker],
     logLevel: logLevel.NOTHING,
     connectionTimeout: CHECK_TIMEOUT_MS,
     requestTimeout: CHECK_TIMEOUT_MS * 2,
     retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
+  }).admin();
   try {
     await admin.connect();
-    const cluster = await admin.describeCluster();
-    if (cluster.brokers.length < expected) {
-      const ids = cluster.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
-      throw new Error(
-        `${cluster.brokers.length} of ${expected} brokers registered (${ids.join(', ')})`,
-      );
-    }
-    if (cluster.controller === null || cluster.controller < 0) throw new Error('no controller yet');
+    return await admin.describeCluster();
   } finally {
     await admin.disconnect().catch(() => {});
   }

@@ -51,10 +51,19 @@ describe('kafka-cluster', () => {
     const admin = kafka.admin();
     const producer = kafka.producer();
     const topic = `infra-cluster-${randomUUID()}`;
+    const waitForAllBrokers = () =>
+      waitFor(
+        async () => {
+          const ids = (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+          if (ids.join() !== '1,2,3') throw new Error(`brokers ${ids.join()}`);
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
     await admin.connect();
     await producer.connect();
     try {
-      expect((await admin.describeCluster()).brokers).toHaveLength(3);
+      // `up` waited until a node saw all three; the node this admin asks may lag a moment.
+      await waitForAllBrokers();
       await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
       const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
       // The broker default: every partition on all three nodes.
@@ -93,13 +102,7 @@ describe('kafka-cluster', () => {
       const restarted = await services.upNode('kafka-cluster', 2);
       expect(restarted).toMatchObject({ nodeId: 2, outcome: 'started' });
       // Node 2 sees all three; the broker this admin asks may learn of node 2 a moment later.
-      await waitFor(
-        async () => {
-          const ids = (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
-          if (ids.join() !== '1,2,3') throw new Error(`brokers ${ids.join()}`);
-        },
-        { timeoutMs: 30_000, intervalMs: 200 },
-      );
+      await waitForAllBrokers();
 
       const consumer = kafka.consumer({ groupId: `infra-cluster-${randomUUID()}` });
       const received = new Set<string>();

@@ -98,6 +98,14 @@ describe('zombie fencing', () => {
       timeoutMs: 40_000,
       intervalMs: 100,
       description: 'newer copier to copy all 600',
+    }).catch(async (err: Error) => {
+      // Say where it stands: the offsets and what the newer copier logged last.
+      const where = {
+        committed: Object.fromEntries(await committedOffsets(admin, groupId, input)),
+        stable: Object.fromEntries(await lastStableOffsets(admin, input)),
+        newerLastEvents: newer.events().slice(-8),
+      };
+      throw new Error(`${err.message}: ${JSON.stringify(where)}`, { cause: err });
     });
     expect(newer.events().some((line) => JSON.parse(line).evt === 'fenced')).toBe(false);
     await newer.stop();
