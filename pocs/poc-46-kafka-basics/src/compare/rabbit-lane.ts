@@ -69,7 +69,12 @@ export async function openRabbitLane(options: RabbitLaneOptions): Promise<Rabbit
     publishOne: (order) => publishBatch([order]),
 
     async consume(count, handler: DeliveryHandler): Promise<Consumers> {
-      const mine: { conn: ChannelModel; channel: Channel; idle: () => Promise<void> }[] = [];
+      const mine: {
+        conn: ChannelModel;
+        channel: Channel;
+        consumerTag: string;
+        idle: () => Promise<void>;
+      }[] = [];
       for (let i = 0; i < count; i++) {
         // One connection per consumer, like separate service instances.
         const conn = await amqp.connect(options.url);
@@ -79,8 +84,7 @@ export async function openRabbitLane(options: RabbitLaneOptions): Promise<Rabbit
         // One at a time per consumer, in arrival order: amqplib hands us deliveries without
         // waiting for the previous handler, so chain them.
         let chain = Promise.resolve();
-        mine.push({ conn, channel, idle: () => chain });
-        await channel.consume(
+        const { consumerTag } = await channel.consume(
           queue,
           (msg) => {
             if (msg === null) return;
@@ -101,14 +105,18 @@ export async function openRabbitLane(options: RabbitLaneOptions): Promise<Rabbit
             arguments: queueType === 'stream' ? { 'x-stream-offset': 'first' } : {},
           },
         );
+        mine.push({ conn, channel, consumerTag, idle: () => chain });
       }
       return {
         async stop() {
-          // Finish what was delivered, then close the channel (its acks go out before the
+          // Cancel first: deliveries stop (all that came before cancel-ok are in the chain), so
+          // nothing arrives after the chain is done and goes back to the queue unacked. Then
+          // finish what was delivered, close the channel (its acks go out before the
           // channel.close frame) and only then the connection: closing the connection first
           // can drop acks still queued in the client, and the broker requeues those messages.
           await Promise.all(
-            mine.map(async ({ conn, channel, idle }) => {
+            mine.map(async ({ conn, channel, consumerTag, idle }) => {
+              await channel.cancel(consumerTag).catch(() => {});
               await idle().catch(() => {});
               await channel.close().catch(() => {});
               await conn.close().catch(() => {});
