@@ -1,17 +1,6 @@
+import { seededRandom } from '@pocs/shared/backoff';
 import type { StreamEvent } from './events.ts';
 import { partitionFor } from './events.ts';
-
-/** mulberry32: a tiny seeded PRNG, so every run (and the reference model) sees the same input. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface GeneratorOptions {
   seed: number;

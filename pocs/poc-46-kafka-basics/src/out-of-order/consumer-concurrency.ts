@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { seededRandom } from '@pocs/shared/backoff';
 import { createTopicsReady } from '@pocs/shared/kafka-topics';
 import { sleep, waitFor } from '@pocs/shared/wait';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { createOrderAudit, type OrderCounts } from './order-audit.ts';
 import { eventFor } from './producer-retries.ts';
-import { createSeededRandom } from './seeded-random.ts';
 import { createSequenceGuard, type SequenceGuardStats } from './sequence-guard.ts';
 
 /**
@@ -92,7 +92,7 @@ export async function runConsumerConcurrency(
 
     const audit = createOrderAudit();
     const guard = createSequenceGuard((key, seq) => audit.observe(key, seq));
-    const random = createSeededRandom(options.seed);
+    const random = seededRandom(options.seed);
     // Distinct events handled: a redelivered batch must not end the run early.
     const handled = new Set<string>();
     const handle: Handle = async (message) => {
