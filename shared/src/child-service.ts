@@ -32,6 +32,21 @@ function portAnswers(host: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A supervisor's liveness probe, as Kubernetes runs one: a process can be alive and stuck
+ * (a blocked event loop answers nothing), and only a probe from outside notices.
+ */
+export interface LivenessProbe {
+  /** Time between probes (Kubernetes periodSeconds). */
+  periodMs?: number;
+  /** A probe not answered within this fails (Kubernetes timeoutSeconds). */
+  timeoutMs?: number;
+  /** Failures in a row before the child is SIGKILLed (Kubernetes failureThreshold). */
+  failureThreshold?: number;
+  /** Called once, right before the kill, with what the last probe saw. */
+  onKill?: (reason: string) => void;
+}
+
 export interface ChildService {
   url: string;
   process: ChildProcess;
@@ -51,6 +66,7 @@ export async function startChildService({
   host = '127.0.0.1',
   startTimeoutMs = 30_000,
   onOutput,
+  liveness,
 }: {
   entry: string;
   cwd: string;
@@ -59,6 +75,8 @@ export async function startChildService({
   host?: string;
   startTimeoutMs?: number;
   onOutput?: (chunk: string) => void;
+  /** Probe /health once started and SIGKILL the child when it stops answering. */
+  liveness?: LivenessProbe;
 }): Promise<ChildService> {
   // Otherwise the health check below could pass against whatever already listens there.
   if (await portAnswers(host, port)) {
@@ -94,7 +112,9 @@ export async function startChildService({
         intervalMs: 100,
         description: `${entry} to answer ${url}/health`,
       }),
-      exited.then((code) => {
+      exited.then(async (code) => {
+        // 'exit' can come before the last output is read; 'close' waits for the pipes.
+        if (child.stdout.readable || child.stderr.readable) await once(child, 'close');
         throw new Error(`${entry} exited with ${code} before it was healthy:\n${output}`);
       }),
     ]);
@@ -102,6 +122,7 @@ export async function startChildService({
     child.kill('SIGKILL');
     throw err;
   }
+  if (liveness) void probeLiveness(child, `${url}/health`, liveness);
 
   return {
     url,
@@ -115,4 +136,32 @@ export async function startChildService({
       return code;
     },
   };
+}
+
+async function probeLiveness(
+  child: ChildProcess,
+  healthUrl: string,
+  { periodMs = 2_000, timeoutMs = 2_000, failureThreshold = 5, onKill }: LivenessProbe,
+): Promise<void> {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  let failures = 0;
+  while (running()) {
+    await new Promise((resolve) => setTimeout(resolve, periodMs).unref());
+    if (!running()) return;
+    let seen: string;
+    try {
+      const res = await fetch(healthUrl, { signal: AbortSignal.timeout(timeoutMs) });
+      await res.body?.cancel();
+      seen = res.ok ? 'ok' : `HTTP ${res.status}`;
+    } catch (err) {
+      seen =
+        (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String(err);
+    }
+    failures = seen === 'ok' ? 0 : failures + 1;
+    if (failures >= failureThreshold && running()) {
+      onKill?.(`${failures} liveness probes failed in a row (last: ${seen})`);
+      child.kill('SIGKILL');
+      return;
+    }
+  }
 }

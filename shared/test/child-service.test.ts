@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,35 @@ describe('startChildService', () => {
     expect((await fetch(`${service.url}/health`)).status).toBe(200);
     expect(await service.stop()).toBe(0);
     await expect(fetch(`${service.url}/health`)).rejects.toThrow();
+  });
+
+  it('liveness probe: leaves a healthy child alone and SIGKILLs one whose event loop is stuck', async () => {
+    const kills: string[] = [];
+    const probe = {
+      periodMs: 100,
+      timeoutMs: 200,
+      failureThreshold: 3,
+      onKill: (r: string) => kills.push(r),
+    };
+    const healthy = await startChildService({
+      entry: 'health-server.ts',
+      cwd: fixtures,
+      port: 29_874,
+      liveness: probe,
+    });
+    const stuck = await startChildService({
+      entry: 'health-server.ts',
+      cwd: fixtures,
+      port: 29_875,
+      env: { BLOCK_AFTER_MS: '300' },
+      liveness: probe,
+    });
+    const [, signal] = await once(stuck.process, 'exit');
+    expect(signal).toBe('SIGKILL');
+    expect(kills).toEqual(['3 liveness probes failed in a row (last: no answer within 200 ms)']);
+    // The healthy one passed every probe meanwhile (≥ 6 of them) and still answers.
+    expect(healthy.process.exitCode).toBeNull();
+    expect(await healthy.stop()).toBe(0);
   });
 
   it('refuses a port something else already answers on', async () => {

@@ -68,6 +68,7 @@ const row = (r: CopyRunResult) => ({
   'order breaks': r.output.orderViolations,
   'concurrent read_committed dups': r.concurrentReader.duplicates,
   'aborted records in log': r.readUncommitted.records - r.output.records,
+  'unplanned restarts': `${r.copierFailures} failed, ${r.copierStalls} stalled`,
   'copy s': (r.copyMs / 1000).toFixed(1),
 });
 

@@ -17,6 +17,8 @@ export interface CopierProcess {
   progress(): CopierProgress;
   /** Lines the copier logged with an `evt` field (progress, fenced, failed, …). */
   events(): string[];
+  /** Why the liveness probe SIGKILLed this copier, if it did. */
+  stalled(): string | undefined;
   /** A real crash: no shutdown hook runs, nothing is flushed or committed. */
   kill(): Promise<void>;
   /** SIGTERM: finish the chunk in hand, commit, leave the group. */
@@ -38,6 +40,7 @@ export async function startCopierProcess({
   onProgress?: (p: CopierProgress, copier: CopierProcess) => void;
 }): Promise<CopierProcess> {
   let progress: CopierProgress = { sent: 0, committed: 0, uncommitted: 0 };
+  let stalled: string | undefined;
   const events: string[] = [];
   let partial = '';
   let self: CopierProcess | undefined;
@@ -66,6 +69,16 @@ export async function startCopierProcess({
     port,
     env: { LOG_LEVEL: 'info', ...env },
     startTimeoutMs: 30_000,
+    // kafkajs 2.2.4's fetcher can spin in a microtask loop after a broker crash: the
+    // copier's own deadline timers never fire, and only a probe from outside sees it.
+    liveness: {
+      periodMs: 2_000,
+      timeoutMs: 2_000,
+      failureThreshold: 5,
+      onKill: (reason) => {
+        stalled = reason;
+      },
+    },
     onOutput: (chunk) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
@@ -83,6 +96,7 @@ export async function startCopierProcess({
     exited,
     progress: () => progress,
     events: () => events,
+    stalled: () => stalled,
     kill: async () => {
       child.kill('SIGKILL');
       await exited;

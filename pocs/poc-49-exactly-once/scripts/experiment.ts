@@ -51,6 +51,8 @@ export interface CopyRunResult {
   copierKills: number;
   /** Copier exits with an error (e.g. while the broker was down); the supervisor restarted them. */
   copierFailures: number;
+  /** Copiers that stopped answering (a blocked event loop) and the liveness probe SIGKILLed. */
+  copierStalls: number;
   /** What each killed copier reported as sent but not committed just before SIGKILL. */
   uncommittedAtKill: number[];
   brokerKill: BrokerKillResult | null;
@@ -130,6 +132,7 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
     let sentBefore = 0;
     let starts = 0;
     let failures = 0;
+    let stalls = 0;
     const totalSent = () => sentBefore + (copier?.progress().sent ?? 0);
 
     brokerTask = (async (): Promise<BrokerKillResult | null> => {
@@ -146,9 +149,10 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
       const downAt = Date.now();
       const sentAtCrash = totalSent();
       log(`crashed broker ${nodeId} (SIGKILL) at ${sentAtCrash} messages sent`);
-      // Keep it down until the copier has shown it can go on without it (or 30 s passed).
+      // Keep it down until the copier has shown it can go on without it (or 45 s passed:
+      // a copier caught mid-transaction gives up after TX_DEADLINE_MS, 15 s, and restarts).
       await waitFor(() => finished || totalSent() - sentAtCrash >= 1_000, {
-        timeoutMs: 30_000,
+        timeoutMs: 45_000,
         intervalMs: 50,
       }).catch(() => undefined);
       const sentWhileDown = totalSent() - sentAtCrash;
@@ -167,25 +171,38 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
     for (;;) {
       if (Date.now() > deadline) throw new Error(`copy not finished after ${o.timeoutMs} ms`);
       let killing = false;
-      copier = await startCopierProcess({
-        port: o.port,
-        env,
-        onProgress: (p, self) => {
-          if (killing || uncommittedAtKill.length >= o.copierKills || p.sent < killEvery) return;
-          killing = true;
-          uncommittedAtKill.push(p.uncommitted);
-          void self.kill();
-        },
-      });
       starts++;
+      try {
+        copier = await startCopierProcess({
+          port: o.port,
+          env,
+          onProgress: (p, self) => {
+            if (killing || uncommittedAtKill.length >= o.copierKills || p.sent < killEvery) return;
+            killing = true;
+            uncommittedAtKill.push(p.uncommitted);
+            void self.kill();
+          },
+        });
+      } catch (err) {
+        // A copier that fails while starting (a broker just died) is restarted like any other.
+        failures++;
+        log(`copier failed to start: ${(err as Error).message}`);
+        continue;
+      }
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       void copier.exited.then((e) => {
         exit = e;
       });
+      const running = copier;
       const done = await waitFor(async () => exit ?? ((await copied()) ? 'done' : false), {
         timeoutMs: Math.max(1, deadline - Date.now()),
         intervalMs: 200,
         description: 'the input to be copied and committed',
+      }).catch((err: Error) => {
+        throw new Error(
+          `${err.message}; copier ${running.pid} (${JSON.stringify(running.progress())}) last said:\n${running.events().slice(-5).join('\n')}`,
+          { cause: err },
+        );
       });
       if (done === 'done') {
         await copier.stop();
@@ -194,10 +211,18 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
         break;
       }
       sentBefore += copier.progress().sent;
-      if (!killing) {
+      const stalled = copier.stalled();
+      if (stalled) {
+        stalls++;
+        log(`liveness probe killed copier ${copier.pid}: ${stalled}`);
+      } else if (!killing) {
         failures++;
         log(
-          `copier exited by itself (${JSON.stringify(done)}): ${copier.events().slice(-1)[0] ?? ''}`,
+          `copier exited by itself (${JSON.stringify(done)}): ${copier
+            .events()
+            .filter((e) => e.includes('"evt":"failed"'))
+            .concat(copier.events().slice(-1))
+            .join('\n')}`,
         );
       } else
         log(
@@ -230,6 +255,7 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
       copierStarts: starts,
       copierKills: uncommittedAtKill.length,
       copierFailures: failures,
+      copierStalls: stalls,
       uncommittedAtKill,
       brokerKill,
       output: outputSummary,

@@ -1,4 +1,5 @@
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
+import { ConfigError } from '@pocs/shared/errors';
 import { z } from 'zod';
 
 export const copyModes = ['transactional', 'at-least-once'] as const;
@@ -29,6 +30,13 @@ export const configSchema = z.object({
   TX_RETRY_INITIAL_MS: env.int(20, 1),
   /** The coordinator aborts a transaction left open this long (kafkajs default 60 s). */
   TRANSACTION_TIMEOUT_MS: env.int(30_000, 1_000),
+  /**
+   * Longest one transaction (send, sendOffsets, commit) or the startup (connect, fence,
+   * join) may take before the copier gives up and exits, like Java's max.block.ms. Long
+   * enough to ride out a leader failover (the controller fences a dead broker after 9 s
+   * here); kafkajs has no such bound, and a call caught by a broker crash can wait forever.
+   */
+  TX_DEADLINE_MS: env.int(15_000, 1_000),
   /** at-least-once only: commit consumed offsets this often (Kafka's auto.commit.interval.ms default). */
   AUTO_COMMIT_INTERVAL_MS: env.int(5_000, 1),
   /** at-least-once only: also commit after this many messages; 0 = interval only. */
@@ -39,5 +47,13 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export const loadConfig = (source = process.env): Readonly<Config> =>
-  parseConfig(configSchema, source);
+export function loadConfig(source = process.env): Readonly<Config> {
+  const config = parseConfig(configSchema, source);
+  // Past the transaction timeout the coordinator has aborted the transaction anyway.
+  if (config.TX_DEADLINE_MS >= config.TRANSACTION_TIMEOUT_MS) {
+    throw new ConfigError([
+      `TX_DEADLINE_MS=${config.TX_DEADLINE_MS}: must be below TRANSACTION_TIMEOUT_MS (${config.TRANSACTION_TIMEOUT_MS})`,
+    ]);
+  }
+  return config;
+}

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { createDeadline, withinDeadline } from '@pocs/shared/deadline';
 import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -45,9 +46,10 @@ const chunksOf = <T>(items: T[], size: number): T[][] =>
  * at-least-once: produce, then commit offsets on a timer; a crash in between redoes work.
  *
  * Crash-only error handling: any error inside a transaction is fatal (onFatal exits the
- * process). The restarted copier fences the old epoch, which aborts the open transaction,
- * and resumes from the committed offsets. kafkajs cannot abort after a failed commit (its
- * state machine leaves TRANSACTING first), so in-process recovery would be guesswork.
+ * process), and so is a transaction still unfinished after TX_DEADLINE_MS. The restarted
+ * copier fences the old epoch, which aborts the open transaction, and resumes from the
+ * committed offsets. kafkajs cannot abort after a failed commit (its state machine leaves
+ * TRANSACTING first), so in-process recovery would be guesswork.
  */
 export function createCopier({
   config,
@@ -121,19 +123,27 @@ export function createCopier({
 
   async function copyInTransactions(batch: Batch, chunk: KafkaMessage[]): Promise<void> {
     const started = performance.now();
-    const tx = await producer!.transaction();
-    await tx.send({ topic: config.OUTPUT_TOPIC, acks: -1, messages: outputMessages(batch, chunk) });
+    const deadline = createDeadline(config.TX_DEADLINE_MS);
+    const step = <T>(what: string, work: () => Promise<T>) => withinDeadline(deadline, what, work);
+    const tx = await step('beginning a transaction', () => producer!.transaction());
+    await step('sending the output', () =>
+      tx.send({ topic: config.OUTPUT_TOPIC, acks: -1, messages: outputMessages(batch, chunk) }),
+    );
     stats.sent += chunk.length;
     stats.uncommitted += chunk.length;
     metrics.sent(chunk.length);
     progress('sent in open transaction');
     const next = String(Number(chunk[chunk.length - 1]!.offset) + 1);
     // The input offset joins the transaction: it commits exactly when the output does.
-    await tx.sendOffsets({
-      consumerGroupId: config.GROUP_ID,
-      topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
-    });
-    await tx.commit();
+    await step('adding the input offsets', () =>
+      tx.sendOffsets({
+        consumerGroupId: config.GROUP_ID,
+        topics: [
+          { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
+        ],
+      }),
+    );
+    await step('committing', () => tx.commit());
     committedNext.set(batch.partition, Number(next));
     stats.transactions++;
     stats.committed += chunk.length;
@@ -237,20 +247,25 @@ export function createCopier({
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) fatal(payload.error);
       });
+      const deadline = createDeadline(config.TX_DEADLINE_MS);
+      const step = <T>(what: string, work: () => Promise<T>) =>
+        withinDeadline(deadline, what, work);
       try {
-        await producer.connect();
+        await step('connecting the producer', () => producer!.connect());
         if (transactional) {
           // kafkajs' initTransactions: InitProducerId with our transactional.id bumps the
           // epoch, fences any older copier and makes the coordinator abort its open
           // transaction — before we read a single committed offset.
-          const init = await producer.transaction();
-          await init.abort();
+          await step('claiming the producer epoch', async () => {
+            const init = await producer!.transaction();
+            await init.abort();
+          });
           log.info(
             { evt: 'initialized', transactionalId: config.TRANSACTIONAL_ID },
             'producer epoch claimed',
           );
         }
-        await consumer.connect();
+        await step('connecting the consumer', () => consumer!.connect());
         await consumer.subscribe({ topic: config.INPUT_TOPIC, fromBeginning: true });
         stats.state = 'running';
         lastCommitMs = performance.now();

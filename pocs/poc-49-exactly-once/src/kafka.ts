@@ -16,8 +16,12 @@ export function createKafka({
     clientId,
     brokers: brokers.split(',').map((b) => b.trim()),
     // kafkajs' INFO level narrates every group join; warnings and errors are what matter here.
-    logLevel: logLevel.WARN,
+    logLevel: logger.level === 'debug' ? logLevel.DEBUG : logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
+    // Metadata and coordinator lookups retry through a leader failover (≈ 9–15 s here) rather
+    // than give up after kafkajs' default 5 retries (≈ 7–9 s) while the dead broker is still
+    // listed as leader. ≈ 22 s in all; a transaction's own deadline (TX_DEADLINE_MS) is shorter.
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 3_000 },
   });
 }
 
