@@ -104,6 +104,7 @@ describe('zombie fencing', () => {
         committed: Object.fromEntries(await committedOffsets(admin, groupId, input)),
         stable: Object.fromEntries(await lastStableOffsets(admin, input)),
         newerLastEvents: newer.events().slice(-8),
+        newerStalled: newer.stalled() ?? null,
       };
       throw new Error(`${err.message}: ${JSON.stringify(where)}`, { cause: err });
     });
