@@ -32,6 +32,12 @@ export interface Copier {
   stats(): CopierStats;
 }
 
+/** Steps that share one deadline: each throws DeadlineExceededError once it has passed. */
+function stepsWithin(ms: number) {
+  const deadline = createDeadline(ms);
+  return <T>(what: string, work: () => Promise<T>) => withinDeadline(deadline, what, work);
+}
+
 const chunksOf = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
     items.slice(i * size, (i + 1) * size),
@@ -123,8 +129,7 @@ export function createCopier({
 
   async function copyInTransactions(batch: Batch, chunk: KafkaMessage[]): Promise<void> {
     const started = performance.now();
-    const deadline = createDeadline(config.TX_DEADLINE_MS);
-    const step = <T>(what: string, work: () => Promise<T>) => withinDeadline(deadline, what, work);
+    const step = stepsWithin(config.TX_DEADLINE_MS);
     const tx = await step('beginning a transaction', () => producer!.transaction());
     await step('sending the output', () =>
       tx.send({ topic: config.OUTPUT_TOPIC, acks: -1, messages: outputMessages(batch, chunk) }),
@@ -247,9 +252,7 @@ export function createCopier({
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) fatal(payload.error);
       });
-      const deadline = createDeadline(config.TX_DEADLINE_MS);
-      const step = <T>(what: string, work: () => Promise<T>) =>
-        withinDeadline(deadline, what, work);
+      const step = stepsWithin(config.TX_DEADLINE_MS);
       try {
         await step('connecting the producer', () => producer!.connect());
         if (transactional) {
