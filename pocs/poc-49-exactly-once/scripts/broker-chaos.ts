@@ -1,6 +1,8 @@
 import { startNode, stopNode } from '@pocs/infra/services';
+import { silentLogger } from '@pocs/shared/log';
 import { waitFor } from '@pocs/shared/wait';
 import type { Admin } from 'kafkajs';
+import { createKafka } from '../src/kafka.ts';
 
 /** The 3-node lab cluster (`pnpm services up kafka-cluster`): node n listens on 9091 + n. */
 export const CLUSTER_SERVICE = 'kafka-cluster';
@@ -68,4 +70,20 @@ export async function restoreBroker(
     },
   );
   return { restoreMs: Date.now() - started };
+}
+
+/**
+ * Every broker's address, as the bootstrap list for clients started during the run. A copier
+ * restarted while the broker it bootstraps from is down can't start at all: one address is
+ * enough only while that broker lives.
+ */
+export async function bootstrapList(brokers: string): Promise<string> {
+  const admin = createKafka({ brokers, clientId: 'poc49-bootstrap', logger: silentLogger }).admin();
+  await admin.connect();
+  try {
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.map((b) => `${b.host}:${b.port}`).join(',');
+  } finally {
+    await admin.disconnect();
+  }
 }

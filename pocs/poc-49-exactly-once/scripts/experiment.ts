@@ -12,7 +12,13 @@ import {
   runId,
   seedInput,
 } from '../src/topics.ts';
-import { crashBroker, isThreeBrokerCluster, leaderOf, restoreBroker } from './broker-chaos.ts';
+import {
+  bootstrapList,
+  crashBroker,
+  isThreeBrokerCluster,
+  leaderOf,
+  restoreBroker,
+} from './broker-chaos.ts';
 import { type CopierProcess, startCopierProcess } from './copier-process.ts';
 
 export interface CopyRunOptions {
@@ -89,8 +95,9 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
   const output = `poc49.out.${id}`;
   const groupId = `poc49-copier-${id}`;
   const groups = [groupId, `poc49-reader-${id}`, `poc49-final-${id}`, `poc49-raw-${id}`];
+  const brokers = await bootstrapList(o.brokers);
   const kafka = createKafka({
-    brokers: o.brokers,
+    brokers,
     clientId: `poc49-harness-${id}`,
     logger: silentLogger,
   });
@@ -118,7 +125,7 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
     readers.push(concurrent);
 
     const env = {
-      KAFKA_BROKERS: o.brokers,
+      KAFKA_BROKERS: brokers,
       INPUT_TOPIC: input,
       OUTPUT_TOPIC: output,
       GROUP_ID: groupId,

@@ -9,7 +9,11 @@ export const configSchema = z.object({
   HOST: env.string('127.0.0.1'),
   PORT: env.port(3049),
   LOG_LEVEL: env.logLevel(),
-  /** Bootstrap list; one broker is enough, the client learns the rest from metadata. */
+  /**
+   * Bootstrap list. The client learns the other brokers from metadata, but only once it has
+   * reached one of these: on a cluster list them all, or a copier restarted while its only
+   * bootstrap broker is down cannot start (the harness passes every broker's address).
+   */
   KAFKA_BROKERS: env.string(serviceDefaults.KAFKA_BROKERS),
   INPUT_TOPIC: env.string('poc49.input'),
   OUTPUT_TOPIC: env.string('poc49.output'),
