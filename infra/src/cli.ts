@@ -73,10 +73,11 @@ One node of kafka-cluster (by its pid file; the others keep running):
   pnpm services down kafka-cluster --node 2 --signal SIGKILL   a crash
 
 ${SERVICES_LINE}`,
-  status: `Usage: pnpm services status [service...]
+  status: `Usage: pnpm services status [--check] [service...]
 
 One line per service: up/down/unhealthy, how it runs (native, docker, reused), pid, URL.
-Exits 1 if any selected service is not up.
+No names: every service, kafka-cluster included. A report exits 0 whatever it finds;
+with --check (for scripts) it exits 1 if any selected service is not up.
 
 ${SERVICES_LINE}`,
   logs: `Usage: pnpm services logs [-n <lines>] [service...]
@@ -93,16 +94,18 @@ interface ParsedArgs {
   lines: number;
   node?: number;
   signal?: NodeJS.Signals;
+  check: boolean;
 }
 
 const NODE_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGKILL'] as const;
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const parsed: ParsedArgs = { names: [], help: false, lines: 50 };
+  const parsed: ParsedArgs = { names: [], help: false, lines: 50, check: false };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') parsed.help = true;
+    else if (arg === '--check') parsed.check = true;
     else if (arg === '-n' || arg === '--lines') {
       const value = Number(argv[++i]);
       if (!Number.isInteger(value) || value <= 0)
@@ -137,6 +140,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   }
   if (parsed.signal !== undefined && parsed.node === undefined)
     throw new UsageError('--signal needs --node');
+  if (parsed.check && parsed.command !== 'status')
+    throw new UsageError('--check works with status');
   return parsed;
 }
 
@@ -226,11 +231,12 @@ async function main(argv: string[]): Promise<number> {
       }
       break;
     case 'status':
-      for (const s of await services.status(args.names)) {
+      // A report of everything, the opt-in cluster too, unless names narrow it.
+      for (const s of await services.status(args.names.length > 0 ? args.names : SERVICE_NAMES)) {
         const pid = s.pid === undefined ? '-' : String(s.pid);
         const line = `${pad(s.name)} ${s.state.padEnd(9)} ${s.mode.padEnd(6)} pid ${pid.padEnd(7)} ${redactUrl(s.url)}`;
         log(s.state === 'up' || !s.error ? line : `${line}  (${s.error})`);
-        if (s.state !== 'up') failed = true;
+        if (s.state !== 'up' && args.check) failed = true;
       }
       break;
     case 'logs':

@@ -3,6 +3,7 @@ import {
   appendFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -13,6 +14,7 @@ import { isExecutable, runCommand, which, withProgress } from './command.ts';
 import type { InstallPlan, ServiceContext, ServiceDefinition } from './definition.ts';
 import { InstallError, ServiceStartError } from './errors.ts';
 import { checkKafka, checkKafkaCluster } from './health.ts';
+import { withFileLock } from './lock.ts';
 import { infraDir } from './paths.ts';
 import { spawnDetached } from './process.ts';
 import { KAFKA_SCALA_VERSION, KAFKA_VERSION } from './versions.ts';
@@ -89,7 +91,7 @@ function jvmArgs(stateDir: string, heapMb: number): string[] {
     // No hsperfdata files in /tmp.
     '-XX:-UsePerfData',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`,
+    `-Dlog4j2.configurationFile=${join(infraDir, 'kafka', 'log4j2.yaml')}`,
     `-Dkafka.logs.dir=${join(stateDir, 'logs')}`,
   ];
 }
@@ -161,48 +163,84 @@ export async function startKafkaNode(options: {
   });
 }
 
+/**
+ * Fetches in flight in this process, by libs folder: `kafka` and `kafka-cluster` install the
+ * same jars, and `install kafka kafka-cluster` must fetch them once, not twice into one folder.
+ */
+const fetchesInFlight = new Map<string, Promise<void>>();
+
+/** Long enough for a cold Maven download on a slow link; a dead holder is taken over at once. */
+const FETCH_LOCK_TIMEOUT_MS = 20 * 60_000;
+
 /** The jars both the single broker and the cluster run from: fetched once per machine. */
 function kafkaJars(ctx: ServiceContext): {
   installed: () => boolean;
   installPlan: () => InstallPlan;
 } {
+  const libs = kafkaLibsDir(ctx.cacheRoot);
   const jarsPresent = () =>
     existsSync(completeMarker(ctx.cacheRoot)) &&
     [`kafka_${KAFKA_SCALA_VERSION}-${KAFKA_VERSION}.jar`, `kafka-tools-${KAFKA_VERSION}.jar`].every(
-      (jar) => existsSync(join(kafkaLibsDir(ctx.cacheRoot), jar)),
+      (jar) => existsSync(join(libs, jar)),
     );
 
+  /** mvn into a private temp folder, then one rename: a reader never sees half a folder. */
   async function fetchJars(): Promise<void> {
     const mvn = which('mvn', ctx.env);
     if (!mvn) throw new InstallError('mvn not found (apt-get install maven)');
-    const libs = kafkaLibsDir(ctx.cacheRoot);
-    const partial = `${libs}.partial`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
+    mkdirSync(kafkaHome(ctx.cacheRoot), { recursive: true });
+    const partial = mkdtempSync(`${libs}.partial-`);
     ctx.log(`fetching Kafka ${KAFKA_VERSION} jars from Maven Central into ${libs}`);
     const startedMs = Date.now();
-    const { code, output } = await withProgress(
-      runCommand(
-        mvn,
-        [
-          '-B',
-          '-q',
-          '-f',
-          join(infraDir, 'kafka', 'pom.xml'),
-          `-Dkafka.version=${KAFKA_VERSION}`,
-          'dependency:copy-dependencies',
-          `-DoutputDirectory=${partial}`,
-          '-DincludeScope=runtime',
-        ],
-        { env: { ...process.env, ...ctx.env } },
-      ),
-      (s) => ctx.log(`still downloading (${s} s)`),
-    );
-    if (code !== 0) throw new InstallError(`mvn failed with code ${code}:\n${output.trim()}`);
-    rmSync(libs, { recursive: true, force: true });
-    renameSync(partial, libs);
-    writeFileSync(completeMarker(ctx.cacheRoot), `${new Date().toISOString()}\n`);
+    try {
+      const { code, output } = await withProgress(
+        runCommand(
+          mvn,
+          [
+            '-B',
+            '-q',
+            '-f',
+            join(infraDir, 'kafka', 'pom.xml'),
+            `-Dkafka.version=${KAFKA_VERSION}`,
+            'dependency:copy-dependencies',
+            `-DoutputDirectory=${partial}`,
+            '-DincludeScope=runtime',
+          ],
+          { env: { ...process.env, ...ctx.env } },
+        ),
+        (s) => ctx.log(`still downloading (${s} s)`),
+      );
+      if (code !== 0) throw new InstallError(`mvn failed with code ${code}:\n${output.trim()}`);
+      rmSync(completeMarker(ctx.cacheRoot), { force: true });
+      rmSync(libs, { recursive: true, force: true });
+      renameSync(partial, libs);
+      writeFileSync(completeMarker(ctx.cacheRoot), `${new Date().toISOString()}\n`);
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
     ctx.log(`fetched jars in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+  }
+
+  /**
+   * One fetch per libs folder: shared within this process (the lock file names our own pid,
+   * so we must not wait on it), serialised across processes by a lock file; whoever gets the
+   * lock second finds the jars there and has nothing to do.
+   */
+  function fetchJarsOnce(): Promise<void> {
+    const running = fetchesInFlight.get(libs);
+    if (running) return running;
+    const fetch = withFileLock(
+      `${libs}.lock`,
+      {
+        timeoutMs: FETCH_LOCK_TIMEOUT_MS,
+        onWait: (pid) => ctx.log(`waiting for pid ${pid}, which is fetching the same jars`),
+      },
+      async () => {
+        if (!jarsPresent()) await fetchJars();
+      },
+    ).finally(() => fetchesInFlight.delete(libs));
+    fetchesInFlight.set(libs, fetch);
+    return fetch;
   }
 
   return {
@@ -213,7 +251,7 @@ function kafkaJars(ctx: ServiceContext): {
       if (!jarsPresent() && !which('mvn', ctx.env)) aptPackages.push('maven');
       const steps = jarsPresent()
         ? []
-        : [{ label: `fetch Kafka ${KAFKA_VERSION} jars`, run: fetchJars }];
+        : [{ label: `fetch Kafka ${KAFKA_VERSION} jars`, run: fetchJarsOnce }];
       return { aptPackages, steps };
     },
   };

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { composeFiles } from '../src/compose-check.ts';
 import { SERVICE_NAMES } from '../src/definition.ts';
-import { composeFile } from '../src/paths.ts';
+import { composeFile, repoRoot } from '../src/paths.ts';
 import { createServices } from '../src/services.ts';
+import { COMPOSE_IMAGES, KAFKA_VERSION } from '../src/versions.ts';
 
 // No Docker engine on CI, so the compose files are checked by reading them: each must
 // publish (or, on the host network, listen on) the same port as the native default.
@@ -61,7 +64,7 @@ describe('compose files', () => {
     const nodes = Object.entries(doc.services);
     expect(nodes.map(([name]) => name)).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
     nodes.forEach(([, service], i) => {
-      expect(service.image).toBe('apache/kafka:3.9.2');
+      expect(service.image).toBe(`apache/kafka:${KAFKA_VERSION}`);
       expect(service.network_mode).toBe('host');
       expect(service.healthcheck?.test).toBeDefined();
       expect(service.environment.KAFKA_ADVERTISED_LISTENERS).toBe(`PLAINTEXT://${expected[i]}`);
@@ -72,9 +75,26 @@ describe('compose files', () => {
 
   it('pins the same Kafka version as the native broker', () => {
     const doc = parse(readFileSync(composeFile('kafka'), 'utf8'));
-    expect(doc.services.kafka.image).toBe('apache/kafka:3.9.2');
+    expect(doc.services.kafka.image).toBe(`apache/kafka:${KAFKA_VERSION}`);
     expect(doc.services.kafka.environment.KAFKA_ADVERTISED_LISTENERS).toBe(
       'PLAINTEXT://127.0.0.1:9092',
     );
   });
+
+  // The compose files must run what the native services run: a POC measured on Postgres 15
+  // natively should not meet Postgres 16 under Compose.
+  it.each(composeFiles().map((f) => [relative(repoRoot, f), f]))(
+    '%s pins the images infra pins (infra/src/versions.ts)',
+    (_name, file) => {
+      const doc = parse(readFileSync(file, 'utf8')) as { services: Record<string, ComposeService> };
+      const off = Object.entries(doc.services).flatMap(([service, { image }]) => {
+        if (!image) return [];
+        const [repository = '', tag] = image.split(/:(?=[^:/]+$)/);
+        const pinned = COMPOSE_IMAGES[repository];
+        if (pinned === undefined) return [`${service}: ${repository} is not in COMPOSE_IMAGES`];
+        return tag === pinned ? [] : [`${service}: ${image}, infra pins ${repository}:${pinned}`];
+      });
+      expect(off).toEqual([]);
+    },
+  );
 });
