@@ -16,9 +16,13 @@ export interface MemberSettings {
   /** Offsets of delivered messages are committed every this many ms (both clients). */
   commitIntervalMs: number;
   logLevel: string;
+  /** Start, then wait for a { type: 'join' } message before joining the group. */
+  standby: boolean;
 }
 
 export type MemberEvent =
+  /** Process up (a standby member now waits for { type: 'join' }). */
+  | { type: 'started'; at: number }
   /** About to send its first group request. */
   | { type: 'joining'; at: number }
   | { type: 'running'; at: number }
@@ -45,6 +49,7 @@ export function memberSettingsToEnv(s: MemberSettings): Record<string, string> {
     MEMBER_HEARTBEAT_INTERVAL_MS: String(s.heartbeatIntervalMs),
     MEMBER_COMMIT_INTERVAL_MS: String(s.commitIntervalMs),
     LOG_LEVEL: s.logLevel,
+    MEMBER_STANDBY: s.standby ? '1' : '0',
   };
 }
 
@@ -76,5 +81,6 @@ export function memberSettingsFromEnv(env: NodeJS.ProcessEnv): MemberSettings {
     heartbeatIntervalMs: Number(need('MEMBER_HEARTBEAT_INTERVAL_MS')),
     commitIntervalMs: Number(need('MEMBER_COMMIT_INTERVAL_MS')),
     logLevel: env.LOG_LEVEL ?? 'warn',
+    standby: env.MEMBER_STANDBY === '1',
   };
 }

@@ -40,7 +40,22 @@ const reportAssignment = (partitions: number[]) => {
   send({ type: 'assigned', partitions: sorted, at: Date.now() });
 };
 
-let close: () => Promise<void>;
+let close: () => Promise<void> = async () => {};
+let stopping = false;
+process.once('SIGTERM', () => void shutdown(0));
+process.once('SIGINT', () => void shutdown(0));
+process.once('disconnect', () => void shutdown(1));
+
+// A standby member is started ahead of time (so its start-up cost is not part of the
+// event) and joins the group only when the parent says so.
+send({ type: 'started', at: Date.now() });
+if (s.standby) {
+  await new Promise<void>((resolve) => {
+    process.on('message', (m) => {
+      if ((m as { type?: unknown })?.type === 'join') resolve();
+    });
+  });
+}
 
 if (s.client === 'kafkajs') {
   const kafka = new Kafka({
@@ -121,7 +136,6 @@ if (s.client === 'kafkajs') {
 }
 send({ type: 'running', at: Date.now() });
 
-let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
@@ -136,6 +150,3 @@ async function shutdown(code: number) {
   });
   process.exit(code);
 }
-process.once('SIGTERM', () => void shutdown(0));
-process.once('SIGINT', () => void shutdown(0));
-process.once('disconnect', () => void shutdown(1));

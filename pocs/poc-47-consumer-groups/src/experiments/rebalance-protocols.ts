@@ -96,6 +96,8 @@ export interface RoundResult extends RoundAnalysis {
   unique: number;
   /** Every produced offset was delivered at least once. */
   complete: boolean;
+  /** Wall time of each phase of the round, ms (teardown excluded). */
+  phasesMs: { topic: number; steady: number; settle: number; drain: number };
   /** Each member's assignment reports after the event, ms after it: who moved when. */
   timeline: { member: number; afterMs: number; partitions: number[] }[];
 }
@@ -104,6 +106,7 @@ interface Member {
   id: number;
   child: ChildProcess;
   exited: Promise<void>;
+  startedAt: number | null;
   joiningAt: number | null;
   alive: boolean;
 }
@@ -134,7 +137,7 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
   let producing = false;
   let producerLoop: Promise<void> = Promise.resolve();
 
-  const spawnMember = (id: number): Member => {
+  const spawnMember = (id: number, standby = false): Member => {
     const settings: MemberSettings = {
       memberId: id,
       client: o.variant.client,
@@ -146,6 +149,7 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       commitIntervalMs: o.commitIntervalMs,
       logLevel: process.env.LOG_LEVEL ?? 'warn',
+      standby,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', memberEntry], {
       cwd: packageDir,
@@ -156,6 +160,7 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
     const m: Member = {
       id,
       child,
+      startedAt: null,
       joiningAt: null,
       alive: true,
       exited: once(child, 'exit').then(() => {
@@ -172,6 +177,8 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
         }
       } else if (msg.type === 'assigned') {
         assignments.push({ member: id, at: msg.at, partitions: msg.partitions });
+      } else if (msg.type === 'started') {
+        m.startedAt = msg.at;
       } else if (msg.type === 'joining') {
         m.joiningAt = msg.at;
       }
@@ -211,9 +218,22 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
     return true;
   };
 
+  const t0 = Date.now();
+  // A line every 2 s whatever the round is doing: phase, who owns what, deliveries so far.
+  let phase = 'starting members';
+  let phaseStart = t0;
+  let watched: number[] = [];
+  const progress = setInterval(() => {
+    const now = Date.now();
+    const owned = watched.map((id) => `${id}:[${assignmentAt(assignments, id, now)}]`);
+    log(
+      `    ${phase} +${((now - phaseStart) / 1000).toFixed(1)} s  ${owned.join(' ')}  ${deliveries.length} delivered`,
+    );
+  }, 2_000);
   try {
     await admin.connect();
     await createTopicsReady(admin, [{ topic, numPartitions: o.partitions }]);
+    const topicReadyAt = Date.now();
     await producer.connect();
     producing = true;
     const tickMs = 1000 / o.ratePerPartition;
@@ -238,24 +258,36 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
     })();
 
     const initial = Array.from({ length: o.members }, (_, i) => i + 1);
+    watched = initial;
     for (const id of initial) spawnMember(id);
+    // The joiner starts now and waits: its process start-up is not part of the event.
+    const joiner = o.event === 'join' ? spawnMember(o.members + 1, true) : null;
     await waitFor(() => settled(initial, Date.now()), {
       timeoutMs: 60_000,
       intervalMs: 50,
       description: `${o.members} members owning all ${o.partitions} partitions, every partition delivering`,
     });
+    const steadyAt = Date.now();
+    const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     log(
-      `  ${variantName(o.variant)} ${o.event}: ${o.members} members steady, baseline ${o.baselineMs} ms`,
+      `  ${variantName(o.variant)} ${o.event}: topic ready in ${secs(topicReadyAt - t0)}, ` +
+        `${o.members} members steady after ${secs(steadyAt - topicReadyAt)}; baseline ${o.baselineMs} ms`,
     );
+    phase = 'baseline';
     // The baseline is part of the measurement (each partition's usual gap), not a wait for a condition.
     await delay(o.baselineMs);
 
     let subject: number;
     let eventAt: number;
     let after: number[];
-    if (o.event === 'join') {
-      subject = o.members + 1;
-      const joiner = spawnMember(subject);
+    if (joiner) {
+      subject = joiner.id;
+      await waitFor(() => joiner.startedAt, {
+        timeoutMs: 30_000,
+        intervalMs: 10,
+        description: `standby member ${subject} to start`,
+      });
+      joiner.child.send({ type: 'join' });
       await waitFor(() => joiner.joiningAt, {
         timeoutMs: 30_000,
         intervalMs: 10,
@@ -272,27 +304,19 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
     log(
       `  ${o.event} of member ${subject}; waiting for ${after.length} members to own all partitions`,
     );
-    const progress = setInterval(() => {
-      const owned = after.map((id) => `${id}:[${assignmentAt(assignments, id, Date.now())}]`);
-      log(
-        `    t=+${((Date.now() - eventAt) / 1000).toFixed(1)} s  ${owned.join(' ')}  ${deliveries.length} delivered`,
-      );
-    }, 2_000);
-    let settledAt: number;
-    try {
-      await waitFor(
-        () =>
-          settled(after, Date.now()) && (after.includes(subject) || !members.get(subject)?.alive),
-        {
-          timeoutMs: o.settleDeadlineMs,
-          intervalMs: 20,
-          description: `${after.length} members owning all ${o.partitions} partitions after the ${o.event}`,
-        },
-      );
-      settledAt = Date.now();
-    } finally {
-      clearInterval(progress);
-    }
+    phase = `after the ${o.event}`;
+    watched = after;
+    phaseStart = eventAt;
+    await waitFor(
+      () => settled(after, Date.now()) && (after.includes(subject) || !members.get(subject)?.alive),
+      {
+        timeoutMs: o.settleDeadlineMs,
+        intervalMs: 20,
+        description: `${after.length} members owning all ${o.partitions} partitions after the ${o.event}`,
+      },
+    );
+    const settledAt = Date.now();
+    phase = 'draining';
 
     producing = false;
     await producerLoop;
@@ -317,6 +341,7 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
       () => true,
       () => false,
     );
+    const drainedAt = Date.now();
     const unique = [...deliveredOffsets().values()].reduce((s, set) => s + set.size, 0);
     const analysis = analyseRound({
       partitions: o.partitions,
@@ -340,11 +365,18 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
       unique,
       complete,
       ...analysis,
+      phasesMs: {
+        topic: topicReadyAt - t0,
+        steady: steadyAt - topicReadyAt,
+        settle: settledAt - eventAt,
+        drain: drainedAt - settledAt,
+      },
       timeline: assignments
         .filter((c) => c.at > eventAt && c.at <= settledAt)
         .map((c) => ({ member: c.member, afterMs: c.at - eventAt, partitions: c.partitions })),
     };
   } finally {
+    clearInterval(progress);
     producing = false;
     await producerLoop.catch(() => {});
     await Promise.all(
