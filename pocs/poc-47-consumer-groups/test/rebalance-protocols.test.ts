@@ -67,6 +67,7 @@ describe('rebalance analysis (pure)', () => {
       pauseMs: 20,
     });
     expect(r.groupMaxPauseMs).toBe(350);
+    expect([r.keptMaxPauseMs, r.movedMaxPauseMs]).toEqual([20, 350]);
     expect(r.everyoneRevokedAtOnce).toBe(false);
   });
 });

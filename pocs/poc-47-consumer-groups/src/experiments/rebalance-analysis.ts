@@ -61,9 +61,9 @@ export interface MemberOutcome {
   kept: number[];
   /** Its own assignment reports after the event (0: the event never touched it). */
   assignmentChanges: number;
-  /** Longest wait of a message on its kept partitions around the event. */
-  pauseMs: number;
-  baselineMs: number;
+  /** Longest wait of a message on its kept partitions around the event (null: it kept none). */
+  pauseMs: number | null;
+  baselineMs: number | null;
   /** Deliveries on its kept partitions between the event and the settle time. */
   keptDeliveriesDuringRebalance: number;
 }
@@ -74,6 +74,10 @@ export interface RoundAnalysis {
   remaining: MemberOutcome[];
   /** Max pause over partitions owned by members that stayed (kept or moved). */
   groupMaxPauseMs: number;
+  /** Max pause over partitions that stayed with their (remaining) owner. */
+  keptMaxPauseMs: number;
+  /** Max pause over partitions a remaining member handed to another member. */
+  movedMaxPauseMs: number;
   /** Max pause over the partitions of the member that left or crashed (0 for a join). */
   subjectPartitionsMaxPauseMs: number;
   /** Longest wait of any message in the baseline window: the noise floor. */
@@ -192,8 +196,8 @@ export function analyseRound(t: RoundTrace): RoundAnalysis {
       assignmentChanges: t.assignments.filter(
         (c) => c.member === m && c.at > t.eventAt && c.at <= t.settledAt,
       ).length,
-      pauseMs: longestWait(firsts, t.eventAt, t.settledAt),
-      baselineMs: longestWait(firsts, baseFrom, t.eventAt, false),
+      pauseMs: kept.length ? longestWait(firsts, t.eventAt, t.settledAt) : null,
+      baselineMs: kept.length ? longestWait(firsts, baseFrom, t.eventAt, false) : null,
       keptDeliveriesDuringRebalance: t.deliveries.filter(
         (d) =>
           d.member === m &&
@@ -226,6 +230,8 @@ export function analyseRound(t: RoundTrace): RoundAnalysis {
     partitions,
     remaining,
     groupMaxPauseMs: max(fromRemaining.map((p) => p.pauseMs)),
+    keptMaxPauseMs: max(fromRemaining.filter((p) => !p.moved).map((p) => p.pauseMs)),
+    movedMaxPauseMs: max(fromRemaining.filter((p) => p.moved).map((p) => p.pauseMs)),
     subjectPartitionsMaxPauseMs: max(fromSubject.map((p) => p.pauseMs)),
     baselineMaxMs: max(partitions.map((p) => p.baselineMs)),
     duplicates: {
