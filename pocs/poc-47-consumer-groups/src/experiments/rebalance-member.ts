@@ -2,10 +2,10 @@
  * One group member of the rebalance-protocols experiment, in its own process so that a
  * crash is a real SIGKILL. It consumes with the client and group protocol it is told to,
  * does no work per message, and reports to its parent over IPC:
- * - every delivery as [partition, offset, receivedAtMs, producedAtMs], flushed every 25 ms;
+ * - every delivery as [partition, offset, receivedAtMs, producedAtMs], sent as it happens;
  * - its assignment each time it changes (polled every 20 ms from the client, plus the
  *   client's own group events), so the parent knows who owned what when.
- * SIGTERM = clean leave: close the consumer (commit, LeaveGroup), flush, exit 0.
+ * SIGTERM = clean leave: close the consumer (commit, LeaveGroup), exit 0.
  */
 import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
 import { kafkaLogCreator } from '@pocs/shared/kafka-log';
@@ -19,15 +19,10 @@ const send = (event: MemberEvent) => {
   if (process.connected) process.send?.(event);
 };
 
-let pending: [number, number, number, number][] = [];
-const flush = () => {
-  if (pending.length === 0) return;
-  send({ type: 'deliveries', items: pending });
-  pending = [];
-};
-const flushTimer = setInterval(flush, 25);
+// Each delivery is reported at once (no batching): a SIGKILLed member must not take
+// deliveries it already made (and maybe committed) to its grave unreported.
 const deliver = (partition: number, offset: number, producedAtMs: number) => {
-  pending.push([partition, offset, Date.now(), producedAtMs]);
+  send({ type: 'deliveries', items: [[partition, offset, Date.now(), producedAtMs]] });
 };
 
 let lastAssignment = '';
@@ -36,7 +31,6 @@ const reportAssignment = (partitions: number[]) => {
   const key = sorted.join(',');
   if (key === lastAssignment) return;
   lastAssignment = key;
-  flush(); // deliveries before the change are reported before it
   send({ type: 'assigned', partitions: sorted, at: Date.now() });
 };
 
@@ -141,8 +135,6 @@ async function shutdown(code: number) {
   stopping = true;
   setTimeout(() => process.exit(code), 15_000).unref();
   await close().catch((err) => logger.warn({ err }, 'close failed'));
-  flush();
-  clearInterval(flushTimer);
   // The last message must reach the parent before the process ends.
   await new Promise<void>((resolve) => {
     if (!process.connected || !process.send) resolve();
