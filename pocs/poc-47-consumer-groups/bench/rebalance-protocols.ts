@@ -96,7 +96,7 @@ for (let round = 1; round <= rounds; round++) {
       const pauses = r.remaining.map((m) => `${m.member}:${m.pauseMs ?? 'kept none'}`).join(' ');
       console.log(
         `  → settled in ${r.settleMs} ms; remaining members' longest wait (ms) ${pauses}; ` +
-          `kept partitions max ${r.keptMaxPauseMs} ms, moved ${r.movedMaxPauseMs} ms, ` +
+          `kept partitions max ${r.keptMaxPauseMs ?? '(none kept)'} ms, moved ${r.movedMaxPauseMs ?? '(none moved)'} ms, ` +
           `leaver's ${r.subjectPartitionsMaxPauseMs} ms (baseline ${r.baselineMaxMs}); ` +
           `untouched members ${r.remaining.filter((m) => m.assignmentChanges === 0).length}/${r.remaining.length}; ` +
           `${r.duplicates.total} duplicates (${r.duplicates.onKeptPartitions} on kept partitions); ` +
@@ -111,10 +111,11 @@ interface Row {
   variant: string;
   rounds: number;
   /** Median over rounds of the median remaining member's longest wait (members that kept a partition). */
-  medianMemberPauseMs: number;
+  medianMemberPauseMs: number | null;
   medianGroupMaxPauseMs: number;
-  medianKeptMaxPauseMs: number;
-  medianMovedMaxPauseMs: number;
+  /** Over the rounds in which some partition kept (moved) its owner; null if none did. */
+  medianKeptMaxPauseMs: number | null;
+  medianMovedMaxPauseMs: number | null;
   /** The leaver's / crashed member's partitions: until someone else read them. */
   medianSubjectPartitionsPauseMs: number;
   medianBaselineMaxMs: number;
@@ -126,6 +127,10 @@ interface Row {
   medianSettleMs: number;
   allComplete: boolean;
 }
+const medianOf = (xs: (number | null)[]): number | null => {
+  const known = xs.filter((x): x is number => x !== null);
+  return known.length ? median(known) : null;
+};
 const rows: Row[] = [];
 for (const event of events) {
   for (const v of picked) {
@@ -134,15 +139,15 @@ for (const event of events) {
       event,
       variant: variantName(v),
       rounds: rs.length,
-      medianMemberPauseMs: median(
-        rs.flatMap((r) => {
+      medianMemberPauseMs: medianOf(
+        rs.map((r) => {
           const kept = r.remaining.flatMap((m) => (m.pauseMs === null ? [] : [m.pauseMs]));
-          return kept.length ? [median(kept)] : [];
+          return kept.length ? median(kept) : null;
         }),
       ),
       medianGroupMaxPauseMs: median(rs.map((r) => r.groupMaxPauseMs)),
-      medianKeptMaxPauseMs: median(rs.map((r) => r.keptMaxPauseMs)),
-      medianMovedMaxPauseMs: median(rs.map((r) => r.movedMaxPauseMs)),
+      medianKeptMaxPauseMs: medianOf(rs.map((r) => r.keptMaxPauseMs)),
+      medianMovedMaxPauseMs: medianOf(rs.map((r) => r.movedMaxPauseMs)),
       medianSubjectPartitionsPauseMs: median(rs.map((r) => r.subjectPartitionsMaxPauseMs)),
       medianBaselineMaxMs: median(rs.map((r) => r.baselineMaxMs)),
       medianUntouchedMembers: median(
@@ -214,7 +219,9 @@ await writeResults(
           name: variantName(v),
           points: all
             .filter((r) => r.event === event && r.variant === variantName(v))
-            .map((r, i) => [i + 1, r.keptMaxPauseMs] as [number, number]),
+            .flatMap((r, i) =>
+              r.keptMaxPauseMs === null ? [] : [[i + 1, r.keptMaxPauseMs] as [number, number]],
+            ),
         })),
       },
     ]),

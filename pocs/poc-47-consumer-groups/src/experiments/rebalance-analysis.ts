@@ -74,10 +74,10 @@ export interface RoundAnalysis {
   remaining: MemberOutcome[];
   /** Max pause over partitions owned by members that stayed (kept or moved). */
   groupMaxPauseMs: number;
-  /** Max pause over partitions that stayed with their (remaining) owner. */
-  keptMaxPauseMs: number;
-  /** Max pause over partitions a remaining member handed to another member. */
-  movedMaxPauseMs: number;
+  /** Max pause over partitions that stayed with their (remaining) owner (null: none did). */
+  keptMaxPauseMs: number | null;
+  /** Max pause over partitions a remaining member handed to another member (null: none). */
+  movedMaxPauseMs: number | null;
   /** Max pause over the partitions of the member that left or crashed (0 for a join). */
   subjectPartitionsMaxPauseMs: number;
   /** Longest wait of any message in the baseline window: the noise floor. */
@@ -225,13 +225,14 @@ export function analyseRound(t: RoundTrace): RoundAnalysis {
   );
   const fromSubject = partitions.filter((p) => p.ownerBefore === t.subject);
   const max = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
+  const maxOrNull = (xs: number[]) => (xs.length ? max(xs) : null);
   return {
     settleMs: t.settledAt - t.eventAt,
     partitions,
     remaining,
     groupMaxPauseMs: max(fromRemaining.map((p) => p.pauseMs)),
-    keptMaxPauseMs: max(fromRemaining.filter((p) => !p.moved).map((p) => p.pauseMs)),
-    movedMaxPauseMs: max(fromRemaining.filter((p) => p.moved).map((p) => p.pauseMs)),
+    keptMaxPauseMs: maxOrNull(fromRemaining.filter((p) => !p.moved).map((p) => p.pauseMs)),
+    movedMaxPauseMs: maxOrNull(fromRemaining.filter((p) => p.moved).map((p) => p.pauseMs)),
     subjectPartitionsMaxPauseMs: max(fromSubject.map((p) => p.pauseMs)),
     baselineMaxMs: max(partitions.map((p) => p.baselineMs)),
     duplicates: {
