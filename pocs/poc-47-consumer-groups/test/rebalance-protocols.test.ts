@@ -72,6 +72,47 @@ describe('rebalance analysis (pure)', () => {
   });
 });
 
+describe('stop-the-world detection (pure)', () => {
+  const trace = (emptySpans: [number, number][]) =>
+    analyseRound({
+      partitions: 2,
+      membersBefore: [1, 2],
+      membersAfter: [1, 2, 3],
+      subject: 3,
+      eventAt: 1_000,
+      settledAt: 3_000,
+      baselineMs: 1_000,
+      deliveries: [],
+      assignments: [
+        { member: 1, at: 0, partitions: [0] },
+        { member: 2, at: 0, partitions: [1] },
+        ...emptySpans.flatMap(([from, to], i) => [
+          { member: i + 1, at: from, partitions: [] },
+          { member: i + 1, at: to, partitions: [i] },
+        ]),
+      ],
+    });
+
+  it('holds when every remaining member owned nothing at one same instant', () => {
+    expect(
+      trace([
+        [1_100, 1_500],
+        [1_300, 1_600],
+      ]).everyoneRevokedAtOnce,
+    ).toBe(true);
+  });
+
+  it('does not hold when the empty spans do not overlap, or a member never emptied', () => {
+    expect(
+      trace([
+        [1_100, 1_200],
+        [1_300, 1_600],
+      ]).everyoneRevokedAtOnce,
+    ).toBe(false);
+    expect(trace([[1_100, 1_500]]).everyoneRevokedAtOnce).toBe(false);
+  });
+});
+
 describe('a member joins a group of 3 under load (6 partitions)', () => {
   it('classic protocol (kafkajs, eager): every remaining member revokes everything, all at once', async () => {
     const r = await round('kafkajs', 'classic');
