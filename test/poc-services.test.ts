@@ -21,4 +21,10 @@ describe('POC service declarations', () => {
     const config = readFileSync(join(pocDir, 'vitest.config.ts'), 'utf8');
     expect(config).toContain("globalSetup: ['@pocs/infra/test-setup']");
   });
+
+  it.each(pocs)('%s serves on port 30NN by default (infra/README.md, POC ports)', (dir) => {
+    const nn = dir.slice(4, 6);
+    const config = readFileSync(join(root, 'pocs', dir, 'src', 'config.ts'), 'utf8');
+    expect(config).toMatch(new RegExp(`\\bPORT: env\\.port\\(30${nn}\\)`));
+  });
 });
