@@ -64,7 +64,8 @@ export function resolvePointer(doc: Json, pointer: string): Json | undefined {
 }
 
 function aggregate(values: Json, how: Aggregate): number {
-  if (!Array.isArray(values)) throw new Error(`${how} needs an array, got ${JSON.stringify(values)}`);
+  if (!Array.isArray(values))
+    throw new Error(`${how} needs an array, got ${JSON.stringify(values)}`);
   if (how === 'count') return values.length;
   const nums = values.map((v) => {
     if (typeof v !== 'number') throw new Error(`${how} over a non-number: ${JSON.stringify(v)}`);
@@ -108,7 +109,8 @@ export async function evaluate(
         lastPath = path;
         const doc = await load(resolve(baseDir, path));
         const found = resolvePointer(doc, decodeURIComponent(token.slice(hash + 1)));
-        if (found === undefined) throw new Error(`${path}#${token.slice(hash + 1)} resolves to nothing`);
+        if (found === undefined)
+          throw new Error(`${path}#${token.slice(hash + 1)} resolves to nothing`);
         value = found;
       } else throw new Error(`expected a path#/pointer or a number, got "${token}"`);
       if (pendingOp === undefined) acc = value;
@@ -119,7 +121,8 @@ export async function evaluate(
     } else if (['+', '-', '*', '/'].includes(token)) {
       pendingOp = token;
       expectOperand = true;
-    } else throw new Error(`expected an operator (+ - * /) or ${AGGREGATES.join('/')}, got "${token}"`);
+    } else
+      throw new Error(`expected an operator (+ - * /) or ${AGGREGATES.join('/')}, got "${token}"`);
   }
   if (expectOperand) throw new Error('annotation ends with an operator');
   return acc!;
@@ -155,7 +158,10 @@ const NUMBER_AT_END = /([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
 /** The figure an annotation refers to: the number or code span right before it. */
 export function figureBefore(
   before: string,
-): { kind: 'number'; raw: string; value: number; decimals: number } | { kind: 'code'; raw: string } | undefined {
+):
+  | { kind: 'number'; raw: string; value: number; decimals: number }
+  | { kind: 'code'; raw: string }
+  | undefined {
   const trimmed = before.replace(/[*_]+$/, '');
   if (trimmed.endsWith('`')) {
     const open = trimmed.lastIndexOf('`', trimmed.length - 2);
@@ -179,7 +185,8 @@ function compare(
     if (strings.some((s) => typeof s === 'string' && s.includes(figure.raw))) return undefined;
     return `text \`${figure.raw}\`, file ${JSON.stringify(value)}`;
   }
-  if (typeof value !== 'number') return `text ${figure.raw}, file ${JSON.stringify(value)} (not a number)`;
+  if (typeof value !== 'number')
+    return `text ${figure.raw}, file ${JSON.stringify(value)} (not a number)`;
   const rounded = roundTo(value, figure.decimals);
   if (Math.abs(rounded - figure.value) < 1e-9) return undefined;
   const shown = display(rounded, figure.decimals, figure.raw.includes(','));
@@ -233,7 +240,14 @@ export function skipReason(masked: string, start: number, raw: string): string |
   if (/^\s*$/.test(lead) && /^[.)]\s/.test(after)) return 'list ordinal';
   if (/^\s*#/.test(masked)) return 'heading';
   if (/^\s*\|/.test(masked) && (lead.match(/\|/g)?.length ?? 0) <= 1) return 'row label';
-  if (/\b(POC|PR|issue|KIP|RFC|v)\s*$/i.test(lead)) return 'identifier';
+  if (/^-[A-Za-z]/.test(after)) return 'compound word';
+  if (
+    /\b(POC|PR|issue|KIP|RFC|v|cause|step|phase|stage|option|rule|section|figure|table|line)\s*$/i.test(
+      lead,
+    )
+  ) {
+    return 'identifier';
+  }
   return undefined;
 }
 
@@ -274,7 +288,9 @@ export async function checkMarkdown(
         const want = (Array.isArray(value) ? value : [value]).map((v) => String(v).trim());
         const got = block.filter(Boolean);
         if (JSON.stringify(want) !== JSON.stringify(got)) {
-          problems.push(`${where}: code block ${JSON.stringify(got)}, file ${JSON.stringify(want)}`);
+          problems.push(
+            `${where}: code block ${JSON.stringify(got)}, file ${JSON.stringify(want)}`,
+          );
         }
       } catch (err) {
         problems.push(`${where}: ${(err as Error).message}`);
@@ -313,6 +329,7 @@ export async function checkMarkdown(
     const isTable = /^\s*\|/.test(line);
     if (off || !(strict.section.has(i + 1) || (strict.tables && isTable))) continue;
     if (/^\s*\|[\s|:-]+\|\s*$/.test(line)) continue; // table delimiter row
+    if (isTable && /^\s*\|[\s|:-]+\|\s*$/.test(lines[i + 1] ?? '')) continue; // header row: names, not figures
     for (const m of masked.matchAll(FIGURE)) {
       const endAt = m.index + m[0].length;
       if (annotated.has(endAt)) continue;
@@ -372,7 +389,9 @@ export async function checkFiles(
 }
 
 export function summary(result: CheckResult & { files: number }): string {
-  return `${result.references} references checked in ${result.files} files, ${result.problems.length} mismatches`;
+  const n = (count: number, word: string, plural = `${word}s`) =>
+    `${count} ${count === 1 ? word : plural}`;
+  return `${n(result.references, 'reference')} checked in ${n(result.files, 'file')}, ${n(result.problems.length, 'mismatch', 'mismatches')}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
