@@ -19,6 +19,8 @@ echo "==> typecheck"
 pnpm --silent typecheck
 echo "==> readme index"
 pnpm --silent readme:index --check
+echo "==> numbers check"
+pnpm --silent numbers:check
 
 echo "==> tests (one file at a time, against the real services)"
 report=$(mktemp)
