@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Kinds of figures that are not from a results file: `<!-- n: config -->` and so on. */
-export const MARKERS = ['config', 'external', 'example'] as const;
+export const MARKERS = ['config', 'external', 'example', 'id'] as const;
 
 export interface Reference {
   file: string;
@@ -219,6 +219,7 @@ export function maskLine(line: string): string {
   return line
     .replace(/<!--[\s\S]*?-->/g, blank)
     .replace(/`[^`]*`/g, blank)
+    .replace(/!\[[^\]]*\]/g, blank)
     .replace(/\]\([^)]*\)/g, blank)
     .replace(/<[^>]+>/g, blank)
     .replace(/https?:\/\/\S+/g, blank);
@@ -241,8 +242,9 @@ export function skipReason(masked: string, start: number, raw: string): string |
   if (/^\s*#/.test(masked)) return 'heading';
   if (/^\s*\|/.test(masked) && (lead.match(/\|/g)?.length ?? 0) <= 1) return 'row label';
   if (/^-[A-Za-z]/.test(after)) return 'compound word';
+  if (/\($/.test(lead) && /^\)/.test(after)) return 'enumerator';
   if (
-    /\b(POC|PR|issue|KIP|RFC|v|cause|step|phase|stage|option|rule|section|figure|table|line)\s*$/i.test(
+    /\b(POC|PR|issue|KIP|RFC|v|cause|step|phase|stage|option|rule|section|figure|table|line|partition|broker|node)\s*$/i.test(
       lead,
     )
   ) {
@@ -335,7 +337,7 @@ export async function checkMarkdown(
       if (annotated.has(endAt)) continue;
       if (skipReason(masked, m.index, m[0])) continue;
       problems.push(
-        `${where}: ${m[0]} has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example -->)`,
+        `${where}: ${m[0]} has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example|id -->)`,
       );
     }
   }

@@ -176,8 +176,8 @@ describe('the numbers check', () => {
     );
     const result = await checkFiles([readme()], root);
     expect(result.problems).toEqual([
-      'pocs/poc-99-fixture/README.md:8: 0 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example -->)',
-      'pocs/poc-99-fixture/README.md:10: 10,000 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example -->)',
+      'pocs/poc-99-fixture/README.md:8: 0 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example|id -->)',
+      'pocs/poc-99-fixture/README.md:10: 10,000 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example|id -->)',
     ]);
   });
 
@@ -202,7 +202,7 @@ describe('the numbers check', () => {
       references: 2,
       files: 1,
       problems: [
-        'docs/articles/fixture.md:8: 12 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example -->)',
+        'docs/articles/fixture.md:8: 12 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example|id -->)',
       ],
     });
   });
