@@ -63,6 +63,13 @@ export function resolvePointer(doc: Json, pointer: string): Json | undefined {
   return walk(doc, 0);
 }
 
+/** A committed text result (a break run's output): `#L34` is its 34th line. */
+function textLine(text: string, pointer: string): string | undefined {
+  const m = /^L([1-9]\d*)$/.exec(pointer);
+  if (!m) throw new Error(`a text file takes a line pointer like #L12, got #${pointer}`);
+  return text.split('\n')[Number(m[1]) - 1];
+}
+
 function aggregate(values: Json, how: Aggregate): number {
   if (!Array.isArray(values))
     throw new Error(`${how} needs an array, got ${JSON.stringify(values)}`);
@@ -108,7 +115,9 @@ export async function evaluate(
         if (!path) throw new Error(`${token}: no file named before it`);
         lastPath = path;
         const doc = await load(resolve(baseDir, path));
-        const found = resolvePointer(doc, decodeURIComponent(token.slice(hash + 1)));
+        const pointer = decodeURIComponent(token.slice(hash + 1));
+        const found =
+          typeof doc === 'string' ? textLine(doc, pointer) : resolvePointer(doc, pointer);
         if (found === undefined)
           throw new Error(`${path}#${token.slice(hash + 1)} resolves to nothing`);
         value = found;
@@ -184,6 +193,16 @@ function compare(
     const strings = Array.isArray(value) ? value : [value];
     if (strings.some((s) => typeof s === 'string' && s.includes(figure.raw))) return undefined;
     return `text \`${figure.raw}\`, file ${JSON.stringify(value)}`;
+  }
+  if (typeof value === 'string') {
+    // A line of a text result: the figure must be one of its numbers.
+    const numbers = [...value.matchAll(/\d[\d,]*(?:\.\d+)?/g)].map((m) =>
+      Number(m[0].replaceAll(',', '')),
+    );
+    if (numbers.some((n) => Math.abs(roundTo(n, figure.decimals) - figure.value) < 1e-9)) {
+      return undefined;
+    }
+    return `text ${figure.raw}, file line ${JSON.stringify(value.trim())} has no such number`;
   }
   if (typeof value !== 'number')
     return `text ${figure.raw}, file ${JSON.stringify(value)} (not a number)`;
@@ -371,7 +390,7 @@ export async function checkFiles(
     let doc = cache.get(path);
     if (!doc) {
       doc = readFile(path, 'utf8').then(
-        (s) => JSON.parse(s) as Json,
+        (s) => (path.endsWith('.json') ? (JSON.parse(s) as Json) : s),
         () => {
           throw new Error(`${relative(root, path)} does not exist`);
         },

@@ -148,6 +148,25 @@ describe('the numbers check', () => {
     expect(result.references).toBe(3);
   });
 
+  it('checks a figure against a line of a committed text result', async () => {
+    await writeFile(
+      join(root, 'pocs', 'poc-99-fixture', 'results', 'break-run.txt'),
+      'Too small: what moved\n→ 895 requests gave up waiting for a connection (baseline: 0).\n',
+    );
+    await writeReadme(
+      [
+        '895<!-- n: results/break-run.txt#L2 --> requests gave up.',
+        '896<!-- n: results/break-run.txt#L2 --> requests gave up.',
+        '895<!-- n: results/break-run.txt#L9 --> requests gave up.',
+      ].join('\n'),
+    );
+    const result = await checkFiles([readme()], root);
+    expect(result.problems).toEqual([
+      'pocs/poc-99-fixture/README.md:6: text 896, file line "→ 895 requests gave up waiting for a connection (baseline: 0)." has no such number (results/break-run.txt#L2)',
+      'pocs/poc-99-fixture/README.md:7: results/break-run.txt#L9 resolves to nothing',
+    ]);
+  });
+
   it('fails on a code block that no longer matches the strings in the file', async () => {
     await writeReadme(
       [
