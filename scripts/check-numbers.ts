@@ -7,7 +7,7 @@
  * rendered):
  *   **7,500**<!-- n: results/break.json#/runs/at-least-once/output/duplicates -->
  *   26.0<!-- n: results/break.json#/runs/at-least-once/copyMs / 1000 --> s
- *   52<!-- n: results/throughput.json#/points/3/tx / #/points/3/alo * 100 --> %
+ *   52<!-- n: results/throughput.json#/rows/8/msgPerSec / #/rows/7/msgPerSec * 100 --> %
  * See docs/poc-contract.md, "Numbers from results", for the whole syntax and the rules.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -18,13 +18,6 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Kinds of figures that are not from a results file: `<!-- n: config -->` and so on. */
 export const MARKERS = ['config', 'external', 'example', 'id'] as const;
-
-export interface Reference {
-  file: string;
-  line: number;
-  text: string;
-  expr: string;
-}
 
 export interface CheckResult {
   references: number;

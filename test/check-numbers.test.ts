@@ -182,7 +182,7 @@ describe('the numbers check', () => {
     ]);
   });
 
-  it('fails on an unannotated figure in "The numbers", not on years, labels or other sections', async () => {
+  it('fails on an unannotated figure in "The numbers", not on years, labels, off stretches or other sections', async () => {
     await writeReadme(
       [
         '| run | duplicates |',
@@ -191,12 +191,20 @@ describe('the numbers check', () => {
         '| 3 kills + broker | 0 |',
         '',
         'In 2026 POC #49 copied 10,000 records with kafkajs 2.2.4 on a 3-broker cluster.',
+        '',
+        '<!-- n: off the settings below are inputs -->',
+        '| setting | value |',
+        '| ------- | ----- |',
+        '| records | 10,000 |',
+        '<!-- n: on -->',
+        'Then 42 more.',
       ].join('\n'),
     );
     const result = await checkFiles([readme()], root);
     expect(result.problems).toEqual([
       'pocs/poc-99-fixture/README.md:8: 0 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example|id -->)',
       'pocs/poc-99-fixture/README.md:10: 10,000 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example|id -->)',
+      'pocs/poc-99-fixture/README.md:17: 42 has no reference (add <!-- n: results/….json#/pointer --> or mark it <!-- n: config|external|example|id -->)',
     ]);
   });
 
