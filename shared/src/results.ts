@@ -122,6 +122,8 @@ export interface WriteResultOptions<D extends Record<string, unknown>> {
   outDir?: string | undefined;
   /** Versions of the services the bench used, e.g. { postgres: '15.18' }. */
   services?: Record<string, string>;
+  /** More facts about what it ran on, merged into `machine` (e.g. { brokers: 3 }). */
+  machineExtra?: Record<string, unknown>;
   /** The measured data: its keys sit beside the envelope's, at the top level. */
   data: D;
   /** JSON file name without `.json` (default: bench). */
@@ -152,7 +154,7 @@ export async function writeResult<D extends Record<string, unknown>>(
     bench,
     command: commandLine(poc, script, options.argv ?? process.argv.slice(2)),
     recordedAt: now().toISOString(),
-    machine: describeMachine(options.services),
+    machine: { ...describeMachine(options.services), ...options.machineExtra },
   };
   const problems = envelopeProblems(envelope);
   if (problems.length) throw new ResultEnvelopeError(`${name}.json`, problems);

@@ -24,6 +24,7 @@ describe('writeResult', () => {
       argv: ['--', '--sizes', '2,4'],
       write: false,
       services: { postgres: '15.18' },
+      machineExtra: { brokers: 3 },
       data: { atLeastOnce: { duplicates: 3 }, rows: [1, 2] },
       files: { 'sweep.svg': '<svg/>' },
       now,
@@ -44,6 +45,7 @@ describe('writeResult', () => {
     expect(written.recordedAt).toBe('2026-12-03T12:00:00.000Z');
     expect(written.atLeastOnce.duplicates).toBe(3);
     expect(written.machine.services).toEqual({ postgres: '15.18' });
+    expect(written.machine.brokers).toBe(3);
     expect(written.machine.node).toBe(process.version);
     expect(envelopeProblems(written)).toEqual([]);
     expect((await readdir(join(pocDir, 'results', 'local'))).sort()).toEqual([
