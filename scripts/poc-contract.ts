@@ -140,9 +140,11 @@ export async function checkPoc(poc: PocInfo): Promise<string[]> {
       continue;
     }
     for (const problem of envelopeProblems(json)) say(`results/${file} envelope: ${problem}`);
-    const pocName = (json as { poc?: unknown })?.poc;
+    const { poc: pocName, command } = (json ?? {}) as { poc?: unknown; command?: unknown };
     if (typeof pocName === 'string' && pocName !== `poc-${poc.number}`)
       say(`results/${file} envelope: poc is "${pocName}", expected "poc-${poc.number}"`);
+    if (typeof command === 'string' && !command.startsWith(`pnpm --filter poc-${poc.number} `))
+      say(`results/${file} envelope: command must start with "pnpm --filter poc-${poc.number} "`);
   }
   if ((await filesIn(join(poc.dir, 'test'), '.test.ts')).length === 0)
     say('test/ has no *.test.ts');

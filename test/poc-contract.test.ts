@@ -103,7 +103,12 @@ describe('the contract check fails on a results file outside the envelope', () =
     await writeFile(join(dir, 'results', 'leak.json'), JSON.stringify({ ...rest, at: recordedAt }));
     await writeFile(
       join(dir, 'results', 'extra.json'),
-      JSON.stringify({ ...leak, poc: 'poc-71', machine: { ...leak.machine, cores: 0 } }),
+      JSON.stringify({
+        ...leak,
+        poc: 'poc-71',
+        command: 'pnpm --filter poc-71 bench',
+        machine: { ...leak.machine, cores: 0 },
+      }),
     );
     // results/local/ is scratch: never checked.
     await mkdir(join(dir, 'results', 'local'), { recursive: true });
@@ -112,6 +117,7 @@ describe('the contract check fails on a results file outside the envelope', () =
     expect(await checkPoc(poc)).toEqual([
       'poc-72-connection-leak: results/extra.json envelope: machine.cores: Too small: expected number to be >0',
       'poc-72-connection-leak: results/extra.json envelope: poc is "poc-71", expected "poc-72"',
+      'poc-72-connection-leak: results/extra.json envelope: command must start with "pnpm --filter poc-72 "',
       'poc-72-connection-leak: results/leak.json envelope: command: missing',
       'poc-72-connection-leak: results/leak.json envelope: recordedAt: missing',
     ]);
