@@ -16,7 +16,7 @@ import { writeResult } from '@pocs/shared/results';
 import { postgresVersion } from '@pocs/shared/service-versions';
 import { median } from '@pocs/shared/stats';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
-import { runMixLoad } from './mix-load.ts';
+import { runMixLoad } from '../src/experiments/mix-load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseResultsCli(

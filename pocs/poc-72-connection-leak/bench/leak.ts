@@ -11,9 +11,9 @@ import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion } from '@pocs/shared/service-versions';
-import { type LeakExperimentResult, runLeakExperiment } from '../scripts/experiment.ts';
 import { loadConfig } from '../src/config.ts';
-import { measureWithClientCost } from './with-client-cost.ts';
+import { type LeakExperimentResult, runLeakExperiment } from '../src/experiments/leak.ts';
+import { measureWithClientCost } from '../src/experiments/with-client-cost.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseResultsCli(

@@ -20,7 +20,7 @@ import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, redisVersion } from '@pocs/shared/service-versions';
 import { median, percentile } from '@pocs/shared/stats';
 import autocannon from 'autocannon';
-import { pocRoot } from '../scripts/experiment.ts';
+import { pocRoot } from '../src/experiments/payments.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-73 bench [options]

@@ -10,7 +10,11 @@ import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
-import { type PaymentsExperimentResult, pocRoot, runPaymentsExperiment } from './experiment.ts';
+import {
+  type PaymentsExperimentResult,
+  pocRoot,
+  runPaymentsExperiment,
+} from '../src/experiments/payments.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-73 break [options]

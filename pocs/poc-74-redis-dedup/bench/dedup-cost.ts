@@ -18,9 +18,9 @@ import { postgresVersion, rabbitmqVersion, redisVersion } from '@pocs/shared/ser
 import { median, percentile, sortAsc } from '@pocs/shared/stats';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { deleteKeys, runDedupExperiment } from '../scripts/experiment.ts';
 import { loadConfig } from '../src/config.ts';
 import { claim, dedupKey } from '../src/dedup.ts';
+import { deleteKeys, runDedupExperiment } from '../src/experiments/dedup.ts';
 import { claimInPostgres, ensureSchema, tables } from '../src/store.ts';
 
 const args = parseResultsCli(

@@ -12,9 +12,9 @@ import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, rabbitmqVersion, redisVersion } from '@pocs/shared/service-versions';
-import { runDedupExperiment } from '../scripts/experiment.ts';
-import { type PrivateRedis, startPrivateRedis } from '../scripts/private-redis.ts';
 import { type DedupStrategy, loadConfig } from '../src/config.ts';
+import { runDedupExperiment } from '../src/experiments/dedup.ts';
+import { type PrivateRedis, startPrivateRedis } from '../src/experiments/private-redis.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-74 bench:duplicates [options]

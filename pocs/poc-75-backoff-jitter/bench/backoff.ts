@@ -13,6 +13,8 @@ import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
+import { loadConfig } from '../src/config.ts';
+import { type ContentionResult, runContention } from '../src/contention.ts';
 import {
   type AmplificationResult,
   type HerdResult,
@@ -20,9 +22,7 @@ import {
   runBlackholeHerd,
   runHerd,
   startDependency,
-} from '../scripts/experiment.ts';
-import { loadConfig } from '../src/config.ts';
-import { type ContentionResult, runContention } from '../src/contention.ts';
+} from '../src/experiments/herd.ts';
 import { type SimulationResult, simulateContention } from '../src/simulation.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -12,16 +12,16 @@ import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
 import { percentile } from '@pocs/shared/stats';
-import { benchPorts, startChain } from '../scripts/chain.ts';
-import { measureAmplification } from '../scripts/experiment.ts';
+import { loadConfig } from '../src/config.ts';
+import { measureAmplification } from '../src/experiments/amplification.ts';
+import { benchPorts, startChain } from '../src/experiments/chain.ts';
 import {
   deriveTryTimeoutMs,
   measureInventoryLatency,
   runFaultSchedule,
   type ScheduleOptions,
   type ScheduleResult,
-} from '../scripts/schedule.ts';
-import { loadConfig } from '../src/config.ts';
+} from '../src/experiments/schedule.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-76 bench [options]

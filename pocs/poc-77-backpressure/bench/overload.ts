@@ -10,8 +10,8 @@ import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { rabbitmqVersion } from '@pocs/shared/service-versions';
-import { measureCapacity, type OverloadResult, runOverload } from '../scripts/experiment.ts';
 import { capacityPerSec, loadConfig } from '../src/config.ts';
+import { measureCapacity, type OverloadResult, runOverload } from '../src/experiments/overload.ts';
 import { runStreamIngest } from '../src/stream-ingest.ts';
 
 const args = parseResultsCli(
