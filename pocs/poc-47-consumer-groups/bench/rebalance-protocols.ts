@@ -4,11 +4,15 @@
  * one event (join, leave, crash); the three variants are interleaved within each round so
  * that machine noise hits them alike. Medians of --rounds rounds.
  *
- *   pnpm --filter poc-47 bench:rebalance [--rounds 3] [--events join,leave,crash]
+ *   pnpm --filter poc-47 bench:rebalance [-- --rounds 3] [--events join,leave,crash] [--write]
+ *
+ * Writes results/local/rebalance-protocols.{json,svg} (git-ignored); --write updates the
+ * committed results/.
  */
 import { cpus, loadavg } from 'node:os';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { max, median } from '@pocs/shared/stats';
 import { brokersOf, loadConfig } from '../src/config.ts';
 import {
   defaultRoundOptions,
@@ -19,9 +23,9 @@ import {
   variantName,
   variants,
 } from '../src/experiments/rebalance-protocols.ts';
-import { median, writeResults } from './results-io.ts';
+import { writeResults } from './results-io.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-47 bench:rebalance [options]
   --rounds      rounds per (event, protocol) (default 3)
   --events      comma-separated events among join,leave,crash (default join,leave,crash)
@@ -155,7 +159,7 @@ for (const event of events) {
       ),
       stopTheWorldRounds: rs.filter((r) => r.everyoneRevokedAtOnce).length,
       medianDuplicates: median(rs.map((r) => r.duplicates.total)),
-      maxDuplicates: Math.max(...rs.map((r) => r.duplicates.total)),
+      maxDuplicates: max(rs.map((r) => r.duplicates.total)),
       medianDuplicatesOnKeptPartitions: median(rs.map((r) => r.duplicates.onKeptPartitions)),
       medianSettleMs: median(rs.map((r) => r.settleMs)),
       allComplete: rs.every((r) => r.complete && r.unique === r.produced),
@@ -178,20 +182,24 @@ console.table(
 );
 
 const loadAtEnd = loadavg()[0] as number;
-const flags = `--rounds ${rounds} --events ${events.join(',')}`;
+/** The flags that re-run this: rounds and events always, the other knobs when changed. */
+function rerunFlags(): string[] {
+  const flags = ['--rounds', String(rounds), '--events', events.join(',')];
+  if (picked.length !== variants.length)
+    flags.push('--variants', picked.map(variantName).join(','));
+  const knobs: [string, number, number][] = [
+    ['--rate', setup.ratePerPartition, defaultRoundOptions.ratePerPartition],
+    ['--baseline-ms', setup.baselineMs, defaultRoundOptions.baselineMs],
+    ['--session-ms', setup.sessionTimeoutMs, defaultRoundOptions.sessionTimeoutMs],
+    ['--commit-ms', setup.commitIntervalMs, defaultRoundOptions.commitIntervalMs],
+  ];
+  for (const [flag, value, fallback] of knobs)
+    if (value !== fallback) flags.push(flag, String(value));
+  return flags;
+}
 await writeResults(
   'rebalance-protocols',
   {
-    poc: 'poc-47',
-    bench: 'rebalance-protocols',
-    command: `pnpm --filter poc-47 bench:rebalance ${flags}`,
-    recordedAt: new Date().toISOString(),
-    machine: {
-      cores: cpus().length,
-      node: process.version,
-      loadAvg1mAtStart: Number(loadAtStart.toFixed(2)),
-      loadAvg1mAtEnd: Number(loadAtEnd.toFixed(2)),
-    },
     brokers: brokers.join(','),
     setup: {
       ...setup,
@@ -226,6 +234,15 @@ await writeResults(
       },
     ]),
   }),
+  {
+    script: 'bench:rebalance',
+    argv: rerunFlags(),
+    write: args.write,
+    machineExtra: {
+      loadAvg1mAtStart: Number(loadAtStart.toFixed(2)),
+      loadAvg1mAtEnd: Number(loadAtEnd.toFixed(2)),
+    },
+  },
 );
 
 const row = (event: RebalanceEvent, variant: string) =>

@@ -21,6 +21,7 @@ describe('bench:rebalance flags', () => {
       '--baseline-ms',
       '--session-ms',
       '--commit-ms',
+      '--write',
     ])
       expect(r.stdout).toContain(flag);
     expect(r.stdout).not.toContain('round 1/');

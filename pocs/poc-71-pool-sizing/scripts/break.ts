@@ -8,8 +8,8 @@
  */
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
-import type { ExperimentResult } from './experiment.ts';
-import { type ScenarioResult, tooLarge, tooSmall } from './scenarios.ts';
+import type { ExperimentResult } from '../src/experiments/pool.ts';
+import { type ScenarioResult, tooLarge, tooSmall } from '../src/experiments/scenarios.ts';
 
 const args = parseCli(
   `usage: pnpm --filter poc-71 break [options]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tooLarge } from '../scripts/scenarios.ts';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
+import { tooLarge } from '../src/experiments/scenarios.ts';
 import { postgresUrl } from './postgres-url.ts';
 
 // The break script's own scenario, shortened. Latency effects are the bench's job;

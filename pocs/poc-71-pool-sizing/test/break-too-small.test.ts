@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tooSmall } from '../scripts/scenarios.ts';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
+import { tooSmall } from '../src/experiments/scenarios.ts';
 import { postgresUrl } from './postgres-url.ts';
 
 // The break script's own scenario, shortened: it must keep reproducing the failure.

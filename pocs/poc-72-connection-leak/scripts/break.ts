@@ -10,7 +10,11 @@
  */
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { loadConfig } from '../src/config.ts';
-import { type LeakExperimentResult, runLeakExperiment, type Variant } from './experiment.ts';
+import {
+  type LeakExperimentResult,
+  runLeakExperiment,
+  type Variant,
+} from '../src/experiments/leak.ts';
 
 const args = parseCli(
   `usage: pnpm --filter poc-72 break [options]

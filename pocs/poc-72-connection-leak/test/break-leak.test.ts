@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLeakExperiment } from '../scripts/experiment.ts';
+import { runLeakExperiment } from '../src/experiments/leak.ts';
 import { postgresUrl } from './postgres-url.ts';
 
 // The break script's own experiment, shortened: it must keep reproducing the leak with the

@@ -1,9 +1,9 @@
 import { silentLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refundFor } from '../bench/refund-load.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { refundFor } from '../src/experiments/refund-load.ts';
 import { dropSchema, uniqueSchema } from './db-schema.ts';
 import { postgresUrl } from './postgres-url.ts';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isInjectedError, refundFor } from '../bench/refund-load.ts';
-import { parseLeakLine, stackFrames } from '../scripts/experiment.ts';
+import { parseLeakLine, stackFrames } from '../src/experiments/leak.ts';
+import { isInjectedError, refundFor } from '../src/experiments/refund-load.ts';
 import { MAX_CAPTURED_CENTS, MAX_REFUND_CENTS } from '../src/orders.ts';
 
 const pocRoot = fileURLToPath(new URL('..', import.meta.url));

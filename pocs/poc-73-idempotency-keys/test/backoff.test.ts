@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../scripts/backoff.ts';
+import { backoffDelayMs } from '../src/experiments/backoff.ts';
 
 describe('client backoff', () => {
   const options = { baseMs: 20, capMs: 500 };

@@ -3,7 +3,7 @@ import { type ChildService, startChildService } from '@pocs/shared/child-service
 import { createPool } from '@pocs/shared/pool';
 import { waitFor } from '@pocs/shared/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pocRoot } from '../scripts/experiment.ts';
+import { pocRoot } from '../src/experiments/payments.ts';
 import { dropSchemas, postgresUrl, startProvider, uniqueSchema } from './harness.ts';
 
 const API_PORT = 3173;

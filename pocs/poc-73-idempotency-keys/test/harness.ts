@@ -4,9 +4,9 @@ import { serviceDefaults } from '@pocs/shared/config';
 import { silentLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
 import { createPool, type InstrumentedPool } from '@pocs/shared/pool';
-import { pocRoot } from '../scripts/experiment.ts';
 import { type AppDeps, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
+import { pocRoot } from '../src/experiments/payments.ts';
 import { reconcileLedgers } from '../src/ledger.ts';
 
 /** The real Postgres started by `pnpm services up` (or POSTGRES_URL). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPaymentsExperiment } from '../scripts/experiment.ts';
+import { runPaymentsExperiment } from '../src/experiments/payments.ts';
 import { postgresUrl } from './harness.ts';
 
 // The break script runs 10,000 payments per mode (results/headline.json); the suite

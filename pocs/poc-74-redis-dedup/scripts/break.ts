@@ -13,8 +13,8 @@
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import type { DedupStrategy } from '../src/config.ts';
 import { loadConfig } from '../src/config.ts';
-import { type DedupRunResult, runDedupExperiment } from './experiment.ts';
-import { type PrivateRedis, startPrivateRedis } from './private-redis.ts';
+import { type DedupRunResult, runDedupExperiment } from '../src/experiments/dedup.ts';
+import { type PrivateRedis, startPrivateRedis } from '../src/experiments/private-redis.ts';
 
 const scenarios = ['redeliver', 'race', 'restart', 'all'] as const;
 const args = parseCli(

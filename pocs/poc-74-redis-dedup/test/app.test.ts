@@ -6,9 +6,9 @@ import { waitFor } from '@pocs/shared/wait';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys } from '../scripts/experiment.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { deleteKeys } from '../src/experiments/dedup.ts';
 import { services } from './services.ts';
 
 const id = randomUUID().replaceAll('-', '').slice(0, 12);

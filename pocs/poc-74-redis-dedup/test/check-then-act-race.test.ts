@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDedupExperiment } from '../scripts/experiment.ts';
+import { runDedupExperiment } from '../src/experiments/dedup.ts';
 import { services } from './services.ts';
 
 // 200 orders published twice back to back (a producer retry after a lost confirm), read by

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@pocs/shared/wait';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys } from '../scripts/experiment.ts';
 import { createDeduper, type Verdict } from '../src/dedup.ts';
+import { deleteKeys } from '../src/experiments/dedup.ts';
 import { services } from './services.ts';
 
 // The shared Redis; every key of this file lives under its own prefix, deleted at the end.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDedupExperiment } from '../scripts/experiment.ts';
+import { runDedupExperiment } from '../src/experiments/dedup.ts';
 import { services } from './services.ts';
 
 // 100 orders, each delivered 1 + 3 times: every ack is "lost" 3 times (nack + requeue), so

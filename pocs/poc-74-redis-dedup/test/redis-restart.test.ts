@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDedupExperiment } from '../scripts/experiment.ts';
-import { type PrivateRedis, startPrivateRedis } from '../scripts/private-redis.ts';
+import { runDedupExperiment } from '../src/experiments/dedup.ts';
+import { type PrivateRedis, startPrivateRedis } from '../src/experiments/private-redis.ts';
 import { PRIVATE_REDIS_PORT, services } from './services.ts';
 
 // A private redis-server without persistence on its own port: killing it forgets every

@@ -18,7 +18,7 @@ import {
   runBlackholeHerd,
   runHerd,
   startDependency,
-} from './experiment.ts';
+} from '../src/experiments/herd.ts';
 
 const args = parseCli(
   `usage: pnpm --filter poc-75 break [options]

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dependency, runHerd, startDependency } from '../scripts/experiment.ts';
+import { type Dependency, runHerd, startDependency } from '../src/experiments/herd.ts';
 
 let dependency: Dependency;
 beforeAll(async () => {

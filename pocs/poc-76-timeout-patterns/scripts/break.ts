@@ -12,8 +12,8 @@
  */
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { loadConfig } from '../src/config.ts';
-import { breakPorts, startChain } from './chain.ts';
-import { runFaultSchedule, type ScheduleResult } from './schedule.ts';
+import { breakPorts, startChain } from '../src/experiments/chain.ts';
+import { runFaultSchedule, type ScheduleResult } from '../src/experiments/schedule.ts';
 
 const args = parseCli(
   `usage: pnpm --filter poc-76 break [options]

@@ -1,7 +1,7 @@
 import { serviceDefaults } from '@pocs/shared/config';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Chain, startChain, testPorts } from '../scripts/chain.ts';
-import { measureAmplification } from '../scripts/experiment.ts';
+import { measureAmplification } from '../src/experiments/amplification.ts';
+import { type Chain, startChain, testPorts } from '../src/experiments/chain.ts';
 
 // Both chains use the test ports and proxies 27601/27602: the tests in this file run one at a time.
 const postgresUrl = process.env.POSTGRES_URL ?? serviceDefaults.POSTGRES_URL;

@@ -2,15 +2,15 @@ import { performance } from 'node:perf_hooks';
 import { serviceDefaults } from '@pocs/shared/config';
 import { waitFor } from '@pocs/shared/wait';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
 import {
   blackholeToxic,
   type Chain,
   latencyToxic,
   startChain,
   testPorts,
-} from '../scripts/chain.ts';
-import { driveLoad, lateCount, percentileMs } from '../scripts/load.ts';
-import { loadConfig } from '../src/config.ts';
+} from '../src/experiments/chain.ts';
+import { driveLoad, lateCount, percentileMs } from '../src/experiments/load.ts';
 
 // Both chains use the test ports and proxies 27601/27602: the tests in this file run one at a time.
 const postgresUrl = process.env.POSTGRES_URL ?? serviceDefaults.POSTGRES_URL;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { deriveTryTimeoutMs } from '../scripts/schedule.ts';
 import { loadConfig } from '../src/config.ts';
+import { deriveTryTimeoutMs } from '../src/experiments/schedule.ts';
 
 describe('timeout derivation', () => {
   it('is 2 × p99.9 rounded up to 10 ms, never below 150 ms', () => {

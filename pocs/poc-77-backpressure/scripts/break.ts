@@ -13,8 +13,8 @@
  */
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { admissionModes, capacityPerSec, loadConfig } from '../src/config.ts';
+import { type OverloadResult, runOverload } from '../src/experiments/overload.ts';
 import { runStreamIngest } from '../src/stream-ingest.ts';
-import { type OverloadResult, runOverload } from './experiment.ts';
 
 const args = parseCli(
   `usage: pnpm --filter poc-77 break [options]

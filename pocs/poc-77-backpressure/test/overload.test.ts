@@ -1,7 +1,7 @@
 import { serviceDefaults } from '@pocs/shared/config';
 import amqp from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { runOverload } from '../scripts/experiment.ts';
+import { runOverload } from '../src/experiments/overload.ts';
 
 // The break script's experiment, shortened (the bench runs 60 s): a real service process
 // with a heap cap, real sockets, open-loop load. Capacity = 2 workers × 10 jobs/s = 20/s.

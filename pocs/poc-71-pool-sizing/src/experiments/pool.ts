@@ -5,9 +5,9 @@ import { scrapePool, watchPool } from '@pocs/shared/pool-watch';
 import { histogramQuantile } from '@pocs/shared/prom-text';
 import { createToxiproxy, viaProxy } from '@pocs/shared/toxiproxy';
 import pg from 'pg';
-import { type LoadResult, runMixLoad, runOpenMixLoad } from '../bench/mix-load.ts';
+import { type LoadResult, runMixLoad, runOpenMixLoad } from './mix-load.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface ExperimentResult {
   poolSize: number;

@@ -5,7 +5,7 @@ import { parsePrometheusText, sumOf } from '@pocs/shared/prom-text';
 import { createToxiproxy, type ProxyHandle, viaProxy } from '@pocs/shared/toxiproxy';
 import pg from 'pg';
 
-const pocDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pocDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Ports of one running chain; tests, bench and break each have their own set. */
 export interface ChainPorts {

@@ -6,10 +6,10 @@ import { type ChildService, startChildService } from '@pocs/shared/child-service
 import { createPool } from '@pocs/shared/pool';
 import { createToxiproxy } from '@pocs/shared/toxiproxy';
 import { sleep } from '@pocs/shared/wait';
-import { type LedgerReport, reconcileLedgers } from '../src/ledger.ts';
+import { type LedgerReport, reconcileLedgers } from '../ledger.ts';
 import { backoffDelayMs } from './backoff.ts';
 
-export const pocRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const pocRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface PaymentsExperimentOptions {
   /** true = clients send an Idempotency-Key (the fix); false = BREAK_NO_IDEMPOTENCY=1. */

@@ -5,9 +5,9 @@ import { startChildService } from '@pocs/shared/child-service';
 import { scrapePool, watchPool } from '@pocs/shared/pool-watch';
 import { sleep, waitFor } from '@pocs/shared/wait';
 import pg from 'pg';
-import { type LoadResult, runRefundLoad } from '../bench/refund-load.ts';
+import { type LoadResult, runRefundLoad } from './refund-load.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export type Variant = 'bug' | 'fix';
 

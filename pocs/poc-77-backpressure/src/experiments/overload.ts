@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { startChildService } from '@pocs/shared/child-service';
 import { type OpenLoopResult, runOpenLoop } from '@pocs/shared/open-loop';
 import { parsePrometheusText, sumOf } from '@pocs/shared/prom-text';
-import type { AdmissionMode } from '../src/config.ts';
+import type { AdmissionMode } from '../config.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const outcomes = ['ok', 'late', 'shed', 'skipped', 'failed'] as const;
 export type Outcome = (typeof outcomes)[number];

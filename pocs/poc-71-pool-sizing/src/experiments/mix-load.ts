@@ -1,6 +1,6 @@
 import { runOpenLoop } from '@pocs/shared/open-loop';
 import autocannon from 'autocannon';
-import { CATEGORY_COUNT } from '../src/catalog.ts';
+import { CATEGORY_COUNT } from '../catalog.ts';
 
 export interface LoadResult {
   connections: number;

@@ -1,5 +1,5 @@
 import { runOpenLoop } from '@pocs/shared/open-loop';
-import { MAX_REFUND_CENTS } from '../src/orders.ts';
+import { MAX_REFUND_CENTS } from '../orders.ts';
 
 /**
  * Whether request i is one of the injected errors. Spreads exactly floor(n × rate) errors

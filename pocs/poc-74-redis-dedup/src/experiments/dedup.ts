@@ -5,10 +5,10 @@ import { waitFor } from '@pocs/shared/wait';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { buildApp } from '../src/app.ts';
-import { type DedupStrategy, loadConfig } from '../src/config.ts';
-import type { ConsumerStats } from '../src/consumer.ts';
-import { type ShipmentCounts, seedOrders, shipmentCounts } from '../src/store.ts';
+import { buildApp } from '../app.ts';
+import { type DedupStrategy, loadConfig } from '../config.ts';
+import type { ConsumerStats } from '../consumer.ts';
+import { type ShipmentCounts, seedOrders, shipmentCounts } from '../store.ts';
 
 export interface DedupRunOptions {
   strategy: DedupStrategy;

@@ -9,10 +9,10 @@ import type { BackoffOptions } from '@pocs/shared/backoff';
 import { startChildService } from '@pocs/shared/child-service';
 import { createRetryBudget } from '@pocs/shared/retry-budget';
 import { createToxiproxy } from '@pocs/shared/toxiproxy';
-import type { DependencyStats } from '../src/dependency.ts';
-import { type HerdClientsResult, runClients } from '../src/herd.ts';
+import type { DependencyStats } from '../dependency.ts';
+import { type HerdClientsResult, runClients } from '../herd.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function startDependency({
   port,

@@ -1,4 +1,4 @@
-import { type ExperimentResult, runPoolExperiment } from './experiment.ts';
+import { type ExperimentResult, runPoolExperiment } from './pool.ts';
 
 export interface ScenarioOptions {
   rulePoolSize: number;
