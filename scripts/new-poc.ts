@@ -89,7 +89,7 @@ console.log(`created ${target} (port ${3000 + Number(nn)})`);
 const run = (args: string[]) => execFileSync('pnpm', args, { cwd: repoRoot, stdio: 'inherit' });
 if (!parsed.values['skip-install']) run(['install', '--offline']);
 if (!parsed.values['skip-install'] && !parsed.values['skip-bench'])
-  run(['--filter', `poc-${nn}`, 'bench']);
+  run(['--filter', `poc-${nn}`, 'bench', '--', '--write']);
 console.log(
   `next: edit pocs/${folder}/src, then pnpm --filter poc-${nn} test; the contract: docs/poc-contract.md`,
 );

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { envelopeProblems } from '@pocs/shared/results';
 import { parse as parseYaml } from 'yaml';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,6 +53,12 @@ export async function listPocs(pocsDir = join(repoRoot, 'pocs')): Promise<PocInf
 async function filesIn(dir: string, suffix: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
   return (await readdir(dir, { recursive: true })).filter((f) => f.endsWith(suffix));
+}
+
+/** Committed results: files directly in results/ (results/local/ is git-ignored scratch). */
+async function resultsFiles(dir: string, suffix: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir)).filter((f) => f.endsWith(suffix)).sort();
 }
 
 /** Parse KEY=value lines; comments and blanks skipped. */
@@ -120,10 +127,25 @@ export async function checkPoc(poc: PocInfo): Promise<string[]> {
 
   if ((await filesIn(join(poc.dir, 'bench'), '.ts')).length === 0)
     say('bench/ has no .ts bench script');
-  const jsons = await filesIn(join(poc.dir, 'results'), '.json');
-  const svgs = await filesIn(join(poc.dir, 'results'), '.svg');
+  const jsons = await resultsFiles(join(poc.dir, 'results'), '.json');
+  const svgs = await resultsFiles(join(poc.dir, 'results'), '.svg');
   if (jsons.length === 0) say('results/ has no .json result (run the bench and commit its output)');
   if (svgs.length === 0) say('results/ has no .svg chart');
+  for (const file of jsons) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await read(`results/${file}`));
+    } catch (err) {
+      say(`results/${file} is not valid JSON: ${(err as Error).message}`);
+      continue;
+    }
+    for (const problem of envelopeProblems(json)) say(`results/${file} envelope: ${problem}`);
+    const { poc: pocName, command } = (json ?? {}) as { poc?: unknown; command?: unknown };
+    if (typeof pocName === 'string' && pocName !== `poc-${poc.number}`)
+      say(`results/${file} envelope: poc is "${pocName}", expected "poc-${poc.number}"`);
+    if (typeof command === 'string' && !command.startsWith(`pnpm --filter poc-${poc.number} `))
+      say(`results/${file} envelope: command must start with "pnpm --filter poc-${poc.number} "`);
+  }
   if ((await filesIn(join(poc.dir, 'test'), '.test.ts')).length === 0)
     say('test/ has no *.test.ts');
 

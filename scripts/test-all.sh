@@ -28,6 +28,7 @@ step "starting services: ${services[*]}" pnpm --silent services up "${services[@
 step "lint" pnpm --silent lint
 step "typecheck" pnpm --silent typecheck
 step "readme index" pnpm --silent readme:index --check
+step "numbers check (README and doc figures against results/)" pnpm --silent numbers:check
 step "compose files (compose-go loader)" pnpm --silent compose:check
 
 echo "==> tests (against the real services)"

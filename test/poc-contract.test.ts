@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,44 @@ describe('the contract check fails on a POC missing a piece', () => {
   });
 });
 
+describe('the contract check fails on a results file outside the envelope', () => {
+  it('names the file and each missing or bad key', async () => {
+    const dir = join(scratch, 'poc-72-connection-leak');
+    await mkdir(scratch, { recursive: true });
+    await cp(join(repoRoot, 'pocs', 'poc-72-connection-leak'), dir, {
+      recursive: true,
+      filter: (src) => !src.includes('node_modules'),
+    });
+    const poc: PocInfo = { folder: 'poc-72-connection-leak', number: '72', dir };
+    expect(await checkPoc(poc)).toEqual([]);
+
+    // The shape results had before the envelope: `at` instead of recordedAt, no command.
+    const leak = JSON.parse(await readFile(join(dir, 'results', 'leak.json'), 'utf8'));
+    const { recordedAt, command: _command, ...rest } = leak;
+    await writeFile(join(dir, 'results', 'leak.json'), JSON.stringify({ ...rest, at: recordedAt }));
+    await writeFile(
+      join(dir, 'results', 'extra.json'),
+      JSON.stringify({
+        ...leak,
+        poc: 'poc-71',
+        command: 'pnpm --filter poc-71 bench',
+        machine: { ...leak.machine, cores: 0 },
+      }),
+    );
+    // results/local/ is scratch: never checked.
+    await mkdir(join(dir, 'results', 'local'), { recursive: true });
+    await writeFile(join(dir, 'results', 'local', 'leak.json'), '{}');
+
+    expect(await checkPoc(poc)).toEqual([
+      'poc-72-connection-leak: results/extra.json envelope: machine.cores: Too small: expected number to be >0',
+      'poc-72-connection-leak: results/extra.json envelope: poc is "poc-71", expected "poc-72"',
+      'poc-72-connection-leak: results/extra.json envelope: command must start with "pnpm --filter poc-72 "',
+      'poc-72-connection-leak: results/leak.json envelope: command: missing',
+      'poc-72-connection-leak: results/leak.json envelope: recordedAt: missing',
+    ]);
+  });
+});
+
 describe('pnpm new:poc', () => {
   it('scaffolds a POC whose pieces all pass the contract once its bench has run', async () => {
     const pocsDir = scratch;
@@ -110,12 +149,29 @@ describe('pnpm new:poc', () => {
       'poc-98-contract-probe: README.md links results/latency.json, which does not exist',
       'poc-98-contract-probe: README.md links results/latency.svg, which does not exist',
     ]);
-    execFileSync(process.execPath, ['--import', 'tsx', 'bench/latency.ts'], {
-      cwd: poc.dir,
-      stdio: 'pipe',
-    });
+    // Without --write the bench leaves the committed results/ alone...
+    const bench = (...flags: string[]) =>
+      execFileSync(process.execPath, ['--import', 'tsx', 'bench/latency.ts', ...flags], {
+        cwd: poc.dir,
+        stdio: 'pipe',
+      });
+    expect(String(bench())).toContain('results/local/ (git-ignored');
+    expect(existsSync(join(poc.dir, 'results', 'local', 'latency.json'))).toBe(true);
+    expect(existsSync(join(poc.dir, 'results', 'latency.json'))).toBe(false);
+    // ...and with --write it records them there, in the envelope.
+    bench('--write');
     expect(await checkPoc(poc)).toEqual([]);
     const result = JSON.parse(await readFile(join(poc.dir, 'results', 'latency.json'), 'utf8'));
+    expect(Object.keys(result).slice(0, 6)).toEqual([
+      'poc',
+      'bench',
+      'command',
+      'recordedAt',
+      'machine',
+      'rows',
+    ]);
+    expect(result.poc).toBe('poc-98');
+    expect(result.command).toBe('pnpm --filter poc-98 bench -- --write');
     expect(result.rows).toHaveLength(3);
     expect(result.rows.every((r: { rps: number }) => r.rps > 0)).toBe(true);
     expect(await readFile(join(poc.dir, '.env.example'), 'utf8')).toContain('PORT=3098');

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --import tsx
+import { serviceDefaults } from '@pocs/shared/config';
 import { DEFAULT_SERVICE_NAMES, SERVICE_NAMES } from './definition.ts';
 import { isUsageError, UsageError } from './errors.ts';
 import { installServices } from './install.ts';
@@ -43,16 +44,16 @@ For each service: reuse it if it already passes its health check at the configur
 else 'docker compose -f infra/compose/<name>.yml up -d' if a Docker engine answers; else
 start it natively (detached, own process group) and wait for a real health check.
 
-Environment (defaults are the ports every POC config uses):
-  POSTGRES_URL      postgres://postgres:postgres@127.0.0.1:5432/postgres
-  REDIS_URL         redis://127.0.0.1:6379
-  KAFKA_BROKERS     127.0.0.1:9092 (controller on port + 10000)
+Environment (defaults are the ports every POC config uses, from @pocs/shared/config):
+  POSTGRES_URL      ${serviceDefaults.POSTGRES_URL}
+  REDIS_URL         ${serviceDefaults.REDIS_URL}
+  KAFKA_BROKERS     ${serviceDefaults.KAFKA_BROKERS} (controller on port + 10000)
   KAFKA_ADVERTISED_LISTENER  host:port the single broker advertises (e.g. a toxiproxy
                     listener, so every client connection goes through the proxy)
-  KAFKA_CLUSTER_BROKERS  127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094 (3 KRaft nodes,
+  KAFKA_CLUSTER_BROKERS  ${serviceDefaults.KAFKA_CLUSTER_BROKERS} (3 KRaft nodes,
                     replication factor 3, min.insync.replicas 2)
-  RABBITMQ_URL      amqp://guest:guest@127.0.0.1:5672
-  TOXIPROXY_URL     http://127.0.0.1:8474
+  RABBITMQ_URL      ${serviceDefaults.RABBITMQ_URL}
+  TOXIPROXY_URL     ${serviceDefaults.TOXIPROXY_URL}
   SERVICES_RUNTIME  auto | native | docker (default auto)
   SERVICES_STATE_DIR  state folder (default <repo>/.services)
 

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { serviceDefaults } from '@pocs/shared/config';
 import { isExecutable, runCommand, which, withProgress } from './command.ts';
 import type { InstallPlan, ServiceContext, ServiceDefinition } from './definition.ts';
 import { InstallError, ServiceStartError } from './errors.ts';
@@ -19,8 +20,8 @@ import { infraDir } from './paths.ts';
 import { spawnDetached } from './process.ts';
 import { KAFKA_SCALA_VERSION, KAFKA_VERSION } from './versions.ts';
 
-export const KAFKA_DEFAULT_BROKERS = '127.0.0.1:9092';
-export const KAFKA_CLUSTER_DEFAULT_BROKERS = '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094';
+export const KAFKA_DEFAULT_BROKERS = serviceDefaults.KAFKA_BROKERS;
+export const KAFKA_CLUSTER_DEFAULT_BROKERS = serviceDefaults.KAFKA_CLUSTER_BROKERS;
 /** A node's controller listens this far above its client port (9092 → 19092). */
 export const CONTROLLER_PORT_OFFSET = 10_000;
 

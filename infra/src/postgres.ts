@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { serviceDefaults } from '@pocs/shared/config';
 import { isExecutable, runCommand, which } from './command.ts';
 import type { ServiceContext, ServiceDefinition } from './definition.ts';
 import { ServiceStartError } from './errors.ts';
@@ -16,7 +17,7 @@ import { checkPostgres } from './health.ts';
 import { findOsUser, isRoot, type OsUser } from './os-user.ts';
 import { spawnDetached } from './process.ts';
 
-export const POSTGRES_DEFAULT_URL = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_DEFAULT_URL = serviceDefaults.POSTGRES_URL;
 
 /** Debian installs each major version under /usr/lib/postgresql/<major>/bin; newest wins. */
 export function findPostgresBinDir(env: NodeJS.ProcessEnv): string | undefined {

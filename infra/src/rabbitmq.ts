@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serviceDefaults } from '@pocs/shared/config';
 import { isExecutable, which } from './command.ts';
 import type { ServiceContext, ServiceDefinition } from './definition.ts';
 import { ServiceStartError } from './errors.ts';
@@ -7,7 +8,7 @@ import { checkRabbitmq } from './health.ts';
 import { livePid, spawnDetached } from './process.ts';
 import { isPortOpen, waitFor } from './wait.ts';
 
-export const RABBITMQ_DEFAULT_URL = 'amqp://guest:guest@127.0.0.1:5672';
+export const RABBITMQ_DEFAULT_URL = serviceDefaults.RABBITMQ_URL;
 const EPMD_PORT = 4369;
 
 /**

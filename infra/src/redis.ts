@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { serviceDefaults } from '@pocs/shared/config';
 import { which } from './command.ts';
 import type { ServiceContext, ServiceDefinition } from './definition.ts';
 import { ServiceStartError } from './errors.ts';
 import { checkRedis } from './health.ts';
 import { spawnDetached } from './process.ts';
 
-export const REDIS_DEFAULT_URL = 'redis://127.0.0.1:6379';
+export const REDIS_DEFAULT_URL = serviceDefaults.REDIS_URL;
 
 export function createRedisService(ctx: ServiceContext): ServiceDefinition {
   const url = ctx.env.REDIS_URL || REDIS_DEFAULT_URL;

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { serviceDefaults } from '@pocs/shared/config';
 import { isExecutable, runCommand, which, withProgress } from './command.ts';
 import type { ServiceContext, ServiceDefinition } from './definition.ts';
 import { InstallError, ServiceStartError } from './errors.ts';
@@ -7,7 +8,7 @@ import { checkToxiproxy } from './health.ts';
 import { spawnDetached } from './process.ts';
 import { TOXIPROXY_VERSION } from './versions.ts';
 
-export const TOXIPROXY_DEFAULT_URL = 'http://127.0.0.1:8474';
+export const TOXIPROXY_DEFAULT_URL = serviceDefaults.TOXIPROXY_URL;
 // The server's package is cmd/server; go install names the binary `server`, we rename it.
 const MODULE = 'github.com/Shopify/toxiproxy/v2';
 const SERVER_PACKAGE = `${MODULE}/cmd/server`;

@@ -41,3 +41,25 @@ export function intFlag(name: string, raw: string | undefined, min = 1): number 
   }
   return n;
 }
+
+/** The usage line every bench and break script shows for the common --write flag. */
+export const WRITE_USAGE =
+  '  --write        update the committed results/ (without it: results/local/, git-ignored)';
+
+/**
+ * parseCli for scripts that record results: adds the common `--write` flag (default
+ * false) and its usage line. Pass `values.write` to writeResult().
+ */
+export function parseResultsCli<const O extends Options>(
+  usage: string,
+  options: O,
+  argv = process.argv.slice(2),
+) {
+  return parseCli(
+    `${usage}\n${WRITE_USAGE}`,
+    { ...options, write: { type: 'boolean', default: false } } as O & {
+      write: { type: 'boolean'; default: false };
+    },
+    argv,
+  );
+}

@@ -49,11 +49,15 @@ export const env = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
-/** Connection defaults shared by every POC; they equal infra's native and compose ports. */
+/**
+ * The one table of service addresses: every POC's config defaults, infra's native services
+ * (`pnpm services`), its help text and (by test) every compose file's published ports.
+ */
 export const serviceDefaults = Object.freeze({
   POSTGRES_URL: 'postgres://postgres:postgres@127.0.0.1:5432/postgres',
   REDIS_URL: 'redis://127.0.0.1:6379',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  KAFKA_CLUSTER_BROKERS: '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094',
   RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
   TOXIPROXY_URL: 'http://127.0.0.1:8474',
 });

@@ -45,3 +45,33 @@ export class PoolTimeoutError extends PocError {
 
 export const isPoolTimeoutError = (e: unknown): e is PoolTimeoutError =>
   e instanceof PoolTimeoutError;
+
+/**
+ * The database went away under us: the connection was refused, reset, or terminated by the
+ * server (restart, failover, pg_terminate_backend). Retriable: it is usually back in seconds.
+ */
+export class DatabaseUnavailableError extends PocError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause, retriable: true });
+  }
+}
+
+export const isDatabaseUnavailableError = (e: unknown): e is DatabaseUnavailableError =>
+  e instanceof DatabaseUnavailableError;
+
+// SQLSTATE classes 08 (connection exception) and 57P0x (operator intervention: admin or crash
+// shutdown, cannot connect now), and the socket errors node reports for a dead peer.
+const CONNECTION_SQLSTATE = /^(08|57P0[1-4])/;
+const CONNECTION_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+const CONNECTION_MESSAGE =
+  /Connection terminated|connection is closed|Client has encountered a connection error|terminating connection/i;
+
+/** True for errors that mean "the connection to the database is gone", not "your SQL is wrong". */
+export function isConnectionLost(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const { code } = e as { code?: unknown };
+  if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || CONNECTION_ERRNO.has(code))) {
+    return true;
+  }
+  return CONNECTION_MESSAGE.test(e.message);
+}

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { percentileOrNull } from './stats.ts';
 import { sleep } from './wait.ts';
 
 export interface OutcomeStats {
@@ -82,8 +83,8 @@ export async function runOpenLoop<K extends string>({
       k,
       {
         count: latencies[k].length,
-        p50Ms: percentile(latencies[k], 0.5),
-        p99Ms: percentile(latencies[k], 0.99),
+        p50Ms: percentileMs(latencies[k], 0.5),
+        p99Ms: percentileMs(latencies[k], 0.99),
         firstSentAtMs: firstSent[k],
       },
     ]),
@@ -98,9 +99,8 @@ export async function runOpenLoop<K extends string>({
   };
 }
 
-/** Nearest-rank percentile of raw samples, rounded to whole ms; null when there are none. */
-export function percentile(values: number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+/** Nearest-rank percentile (./stats.ts) of raw samples, whole ms; null when there are none. */
+export function percentileMs(values: number[], q: number): number | null {
+  const p = percentileOrNull(values, q);
+  return p === null ? null : Math.round(p);
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { PoolTimeoutError } from './errors.ts';
+import { DatabaseUnavailableError, isConnectionLost, PoolTimeoutError } from './errors.ts';
 import { type Logger, silentLogger } from './log.ts';
 
 export type PoolClient = pg.PoolClient;
@@ -48,6 +48,8 @@ export interface PoolEvents {
   release: [{ holdMs: number }];
   timeout: [{ waitMs: number; waiting: number }];
   leak: [LeakReport];
+  /** A checked-out client's connection died (server restart, terminate, reset). */
+  clientError: [{ err: Error }];
 }
 
 interface Lease {
@@ -55,6 +57,8 @@ interface Lease {
   stack: string;
   released: boolean;
   leakTimer: NodeJS.Timeout | undefined;
+  /** Set when the connection died while leased: the client is destroyed on release, never reused. */
+  error: Error | undefined;
   /** Give the client back to pg-pool (an error destroys it) and record the release. */
   giveBack: (err?: Error) => void;
 }
@@ -120,6 +124,12 @@ export class InstrumentedPool extends EventEmitter<PoolEvents> {
         this.emit('timeout', { waitMs, waiting });
         throw new PoolTimeoutError({ waitedMs: waitMs, poolMax: this.max, waiting }, err);
       }
+      if (isConnectionLost(err)) {
+        throw new DatabaseUnavailableError(
+          `database unavailable: cannot connect (${(err as Error).message})`,
+          err,
+        );
+      }
       throw err;
     }
     const acquiredAt = performance.now();
@@ -128,13 +138,28 @@ export class InstrumentedPool extends EventEmitter<PoolEvents> {
     return client;
   }
 
-  /** Run fn with a client and always give it back, whatever fn does. */
+  /**
+   * Run fn with a client and always give it back, whatever fn does. A lost connection surfaces
+   * as a retriable DatabaseUnavailableError (the HTTP layer answers 503 + Retry-After).
+   */
   async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.acquire();
+    let lost: Error | undefined;
     try {
       return await fn(client);
+    } catch (err) {
+      if (isConnectionLost(err)) {
+        // The query can fail before the client's own 'error' event: release with the error
+        // so pg-pool destroys the client instead of handing a dead one to the next caller.
+        lost = err as Error;
+        throw new DatabaseUnavailableError(
+          `database unavailable: connection lost (${lost.message})`,
+          err,
+        );
+      }
+      throw err;
     } finally {
-      client.release();
+      client.release(lost);
     }
   }
 
@@ -159,19 +184,32 @@ export class InstrumentedPool extends EventEmitter<PoolEvents> {
 
   #track(client: PoolClient, acquiredAt: number, stack: string): void {
     const pgRelease = client.release.bind(client);
+    // pg-pool removes its own error listener while a client is checked out: a connection that
+    // dies then (Postgres restarted, backend terminated, peer reset) would emit 'error' with no
+    // listener and take the process down. Listen for the whole lease.
+    const onError = (err: Error) => {
+      lease.error ??= err;
+      this.#log.warn({ err }, 'leased client lost its connection');
+      this.emit('clientError', { err });
+    };
     const lease: Lease = {
       acquiredAt,
       stack,
       released: false,
       leakTimer: undefined,
+      error: undefined,
       giveBack: (err) => {
         lease.released = true;
         clearTimeout(lease.leakTimer);
         this.#leases.delete(lease);
         this.emit('release', { holdMs: performance.now() - acquiredAt });
-        pgRelease(err);
+        // Back in pg-pool's hands: it re-adds its idle listener (or destroys the client).
+        client.removeListener('error', onError);
+        // A client whose connection died is destroyed, never handed to the next caller.
+        pgRelease(err ?? lease.error);
       },
     };
+    client.on('error', onError);
     this.#leases.add(lease);
 
     // pg-pool installs a fresh release() on every checkout, so wrapping it per lease is safe.

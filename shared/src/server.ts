@@ -6,7 +6,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Registry } from 'prom-client';
-import { isPocError, isPoolTimeoutError } from './errors.ts';
+import { isDatabaseUnavailableError, isPocError, isPoolTimeoutError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { createHttpDurationHistogram } from './metrics.ts';
 
@@ -65,6 +65,15 @@ export function createServer({ logger, registry, health }: ServerOptions): Fasti
       // Overload, not a bug: tell the caller when to come back instead of a bare 500.
       request.log.warn({ err: error }, 'pool exhausted');
       return sendProblem(reply.header('retry-after', '1'), 503, 'database busy, retry later');
+    }
+    if (isDatabaseUnavailableError(error)) {
+      // A dependency restart is a normal day: fail fast, say when to retry, keep serving.
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendProblem(
+        reply.header('retry-after', '1'),
+        503,
+        'database unavailable, retry later',
+      );
     }
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     if (status < 500) {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { percentile, runOpenLoop } from '../src/open-loop.ts';
+import { percentileMs, runOpenLoop } from '../src/open-loop.ts';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -56,10 +56,10 @@ describe('open-loop load', () => {
     expect(result.outcomes.error.firstSentAtMs).toBeGreaterThanOrEqual(15);
   });
 
-  it('computes nearest-rank percentiles', () => {
-    const values = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect(percentile(values, 0.5)).toBe(50);
-    expect(percentile(values, 0.99)).toBe(99);
-    expect(percentile([], 0.5)).toBeNull();
+  it('reports nearest-rank percentiles in whole ms, null without samples', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1.4);
+    expect(percentileMs(values, 0.5)).toBe(50);
+    expect(percentileMs(values, 0.99)).toBe(99);
+    expect(percentileMs([], 0.5)).toBeNull();
   });
 });

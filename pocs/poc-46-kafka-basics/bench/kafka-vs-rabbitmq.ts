@@ -9,15 +9,17 @@
  * per-customer ordering with one and with competing consumers.
  * Writes results/kafka-vs-rabbitmq.json and results/kafka-vs-rabbitmq.svg.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { median } from '@pocs/shared/stats';
 import amqplibPackage from 'amqplib/package.json' with { type: 'json' };
 import kafkajsPackage from 'kafkajs/package.json' with { type: 'json' };
 import { brokerList, loadCompareConfig } from '../src/compare/config.ts';
-import { localKafkaVersion, machine } from '../src/compare/environment.ts';
+
 import { type KafkaLane, openKafkaLane } from '../src/compare/kafka-lane.ts';
 import type { BrokerName, PublishOptions } from '../src/compare/lane.ts';
 import { ORDER_BYTES, planOrders } from '../src/compare/order.ts';
@@ -35,9 +37,8 @@ import {
   runThroughput,
   type ThroughputResult,
 } from '../src/compare/scenarios.ts';
-import { median } from '../src/compare/stats.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-46 bench:compare [options]
   --messages            messages per throughput round (default 100000)
   --rounds              rounds per broker, interleaved; medians reported (default 3)
@@ -169,7 +170,11 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const med = (xs: (number | null)[]) => median(xs.filter((x): x is number => x !== null));
+/** Median of the rounds that produced a value; NaN (null in the JSON) when none did. */
+const med = (xs: (number | null)[]) => {
+  const values = xs.filter((x): x is number => x !== null);
+  return values.length ? median(values) : Number.NaN;
+};
 const summarize = (label: string) => {
   const t = throughput[label]!;
   const f = fixedRate[label]!;
@@ -245,8 +250,6 @@ for (const consumers of [1, competing]) {
 }
 
 const result = {
-  generatedAt: new Date().toISOString(),
-  machine: machine(),
   versions: {
     kafka: localKafkaVersion(),
     rabbitmq: rabbitVersion,
@@ -310,14 +313,11 @@ const result = {
   ordering,
 };
 
-const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 if (quick) {
   console.log(JSON.stringify({ summary, crash, replay, ordering }, null, 2));
   console.log(`quick run: nothing written (${elapsed()})`);
   process.exit(0);
 }
-await mkdir(outDir, { recursive: true });
-await writeFile(join(outDir, 'kafka-vs-rabbitmq.json'), `${JSON.stringify(result, null, 2)}\n`);
 const byRound = (xs: { y: number | null }[]) =>
   xs.flatMap((p, i): [number, number][] => (p.y === null ? [] : [[i + 1, p.y]]));
 const svg = renderLineChart({
@@ -349,5 +349,14 @@ const svg = renderLineChart({
     },
   ],
 });
-await writeFile(join(outDir, 'kafka-vs-rabbitmq.svg'), svg);
-console.log(`wrote results/kafka-vs-rabbitmq.json and .svg in ${elapsed()}`);
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-46',
+  bench: 'kafka-vs-rabbitmq',
+  script: 'bench:compare',
+  write: args.write,
+  services: { kafka: result.versions.kafka, rabbitmq: rabbitVersion },
+  data: result,
+  files: { 'kafka-vs-rabbitmq.svg': svg },
+});
+console.log(`done in ${elapsed()}`);

@@ -7,11 +7,13 @@
  *
  * Writes results/outage.json and results/outage.svg.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion, postgresVersion } from '@pocs/shared/service-versions';
+import { median as exactMedian } from '@pocs/shared/stats';
 import {
   ACK_BEFORE_SEND,
   FIXED,
@@ -21,8 +23,9 @@ import {
   runOutageExperiment,
 } from '../scripts/outage-experiment.ts';
 import { BREAK_BROKER_PORT } from '../scripts/private-broker.ts';
+import { loadConfig } from '../src/config.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-46 bench:outage [options]
   --rounds  broker stop/start cycles (default 3)
   --port    port of the private broker (default ${BREAK_BROKER_PORT}; state in .services/poc-46-bench)`,
@@ -45,11 +48,8 @@ const options: OutageOptions = {
   clientRetryMs: 250,
   partitions: 6,
 };
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
-};
+// Counts and whole ms: rounding keeps the median of an even number of rounds whole.
+const median = (xs: number[]) => Math.round(exactMedian(xs));
 
 const runs: OutageResult[] = [];
 for (let i = 0; i < rounds; i++) {
@@ -93,69 +93,67 @@ const broker = {
 const lostOf = (r: OutageResult) => r.twins[1]!.missing;
 const shown = [...runs].sort((a, b) => lostOf(a) - lostOf(b))[Math.floor(runs.length / 2)]!;
 
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'outage.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-46',
-      command: `pnpm --filter poc-46 bench:outage --rounds ${rounds}`,
-      recordedAt: new Date().toISOString(),
-      setup: {
-        broker: 'private single KRaft broker (replication factor 1), stopped with SIGTERM',
-        ...options,
-        twins: options.twins.map((t) => ({ label: t.label, env: t.env })),
-      },
-      rounds,
-      median: { broker, twins: medians },
-      runs: runs.map((r) => ({
-        ...r,
-        twins: r.twins.map(({ timeline, ...t }) => t),
-      })),
-      shownRound: {
-        downFromMs: shown.downFromMs,
-        downToMs: shown.downToMs,
-        timelines: shown.twins.map((t) => ({ label: t.label, timeline: t.timeline })),
-      },
-    },
-    null,
-    2,
-  )}\n`,
-);
+const data = {
+  setup: {
+    broker: 'private single KRaft broker (replication factor 1), stopped with SIGTERM',
+    ...options,
+    twins: options.twins.map((t) => ({ label: t.label, env: t.env })),
+  },
+  rounds,
+  median: { broker, twins: medians },
+  runs: runs.map((r) => ({
+    ...r,
+    twins: r.twins.map(({ timeline, ...t }) => t),
+  })),
+  shownRound: {
+    downFromMs: shown.downFromMs,
+    downToMs: shown.downToMs,
+    timelines: shown.twins.map((t) => ({ label: t.label, timeline: t.timeline })),
+  },
+};
 const markers = [
   { x: shown.downFromMs / 1000, label: 'broker stop' },
   { x: shown.downToMs / 1000, label: 'broker back' },
 ];
-await writeFile(
-  join(out, 'outage.svg'),
-  renderLineChart({
-    title: 'Broker stopped mid-stream and started again (one private broker)',
-    xLabel: 'seconds since traffic started',
-    panels: [
-      {
-        title: 'orders answered 202 per second',
-        yLabel: 'orders/s',
-        markers,
-        series: shown.twins.map((t) => ({
-          name: t.label.replace(/ \(BREAK_.*\)/, ''),
-          points: t.timeline.map((p) => [p.second, p.accepted] as [number, number]),
-        })),
-      },
-      {
-        title: 'of those, never written to Postgres (lost), by the second of their 202',
-        yLabel: 'orders',
-        markers,
-        series: shown.twins.map((t) => ({
-          name: t.label.replace(/ \(BREAK_.*\)/, ''),
-          points: t.timeline.map((p) => [p.second, p.lost] as [number, number]),
-        })),
-      },
-    ],
-  }),
-);
+const chart = renderLineChart({
+  title: 'Broker stopped mid-stream and started again (one private broker)',
+  xLabel: 'seconds since traffic started',
+  panels: [
+    {
+      title: 'orders answered 202 per second',
+      yLabel: 'orders/s',
+      markers,
+      series: shown.twins.map((t) => ({
+        name: t.label.replace(/ \(BREAK_.*\)/, ''),
+        points: t.timeline.map((p) => [p.second, p.accepted] as [number, number]),
+      })),
+    },
+    {
+      title: 'of those, never written to Postgres (lost), by the second of their 202',
+      yLabel: 'orders',
+      markers,
+      series: shown.twins.map((t) => ({
+        name: t.label.replace(/ \(BREAK_.*\)/, ''),
+        points: t.timeline.map((p) => [p.second, p.lost] as [number, number]),
+      })),
+    },
+  ],
+});
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-46',
+  bench: 'outage',
+  script: 'bench:outage',
+  argv: ['--rounds', String(rounds), ...(args.write ? ['--write'] : [])],
+  write: args.write,
+  services: {
+    kafka: localKafkaVersion(),
+    postgres: await postgresVersion(loadConfig().POSTGRES_URL),
+  },
+  data,
+  files: { 'outage.svg': chart },
+});
 console.table(Object.fromEntries(medians.map(({ label, env: _env, ...m }) => [label, m])));
 console.log(
   `broker median: stop ${broker.stopMs} ms, start ${broker.startMs} ms, unavailable ${broker.downMs} ms`,
 );
-console.log(`wrote ${join(out, 'outage.json')} and outage.svg`);

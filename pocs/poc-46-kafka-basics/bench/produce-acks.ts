@@ -9,18 +9,20 @@
  * Writes results/produce-acks.json and results/produce-acks.svg.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { silentLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { median, percentile, sortAsc } from '@pocs/shared/stats';
 import { brokerList, loadConfig } from '../src/config.ts';
 import { createKafka, ensureTopic } from '../src/kafka.ts';
 import { createOrderProducer } from '../src/producer.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-46 bench:acks [options]
   --rounds   rounds per setting; medians are reported (default 3)
   --seconds  seconds per measurement (default 2)`,
@@ -39,10 +41,6 @@ await ensureTopic(admin, topic, PARTITIONS);
 const cluster = await admin.describeCluster();
 const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
 const replicationFactor = meta?.partitions[0]?.replicas.length ?? 0;
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function measure(acks: -1 | 1, inFlight: number) {
   const producer = await createOrderProducer({
@@ -71,11 +69,11 @@ async function measure(acks: -1 | 1, inFlight: number) {
     const t0 = performance.now();
     await Promise.all(Array.from({ length: inFlight }, (_, w) => worker(w)));
     const elapsed = (performance.now() - t0) / 1000;
-    latencies.sort((a, b) => a - b);
+    const sorted = sortAsc(latencies);
     return {
       ordersPerSec: Math.round(latencies.length / elapsed),
-      p50Ms: Number(quantile(latencies, 0.5).toFixed(2)),
-      p99Ms: Number(quantile(latencies, 0.99).toFixed(2)),
+      p50Ms: Number(percentile(sorted, 0.5, { sorted: true }).toFixed(2)),
+      p99Ms: Number(percentile(sorted, 0.99, { sorted: true }).toFixed(2)),
     };
   } finally {
     await producer.disconnect();
@@ -114,27 +112,15 @@ try {
   await admin.disconnect();
 }
 
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'produce-acks.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-46',
-      command: `pnpm --filter poc-46 bench:acks --rounds ${rounds} --seconds ${seconds}`,
-      recordedAt: new Date().toISOString(),
-      setup: {
-        brokers: cluster.brokers.length,
-        replicationFactor,
-        partitions: PARTITIONS,
-        note: 'acks=-1 uses the idempotent producer (1 request in flight per broker); acks=1 does not (5 in flight)',
-      },
-      rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
+const data = {
+  setup: {
+    brokers: cluster.brokers.length,
+    replicationFactor,
+    partitions: PARTITIONS,
+    note: 'acks=-1 uses the idempotent producer (1 request in flight per broker); acks=1 does not (5 in flight)',
+  },
+  rows,
+};
 const series = (metric: 'ordersPerSec' | 'p50Ms' | 'p99Ms') =>
   ['leader (1)', 'all (-1), idempotent'].map((acks) => ({
     name: `acks ${acks}`,
@@ -142,17 +128,30 @@ const series = (metric: 'ordersPerSec' | 'p50Ms' | 'p99Ms') =>
       .filter((r) => r.acks === acks)
       .map((r) => [r.inFlight, r[metric]] as [number, number]),
   }));
-await writeFile(
-  join(out, 'produce-acks.svg'),
-  renderLineChart({
-    title: `Broker ack of one order: acks=1 vs acks=all (${cluster.brokers.length} brokers, RF ${replicationFactor})`,
-    xLabel: 'orders in flight',
-    xLog: true,
-    panels: [
-      { title: 'throughput', yLabel: 'orders/s', series: series('ordersPerSec') },
-      { title: 'p50 latency to the ack', yLabel: 'ms', series: series('p50Ms') },
-      { title: 'p99 latency to the ack', yLabel: 'ms', series: series('p99Ms') },
-    ],
-  }),
-);
-console.log(`wrote ${join(out, 'produce-acks.json')} and produce-acks.svg`);
+const chart = renderLineChart({
+  title: `Broker ack of one order: acks=1 vs acks=all (${cluster.brokers.length} brokers, RF ${replicationFactor})`,
+  xLabel: 'orders in flight',
+  xLog: true,
+  panels: [
+    { title: 'throughput', yLabel: 'orders/s', series: series('ordersPerSec') },
+    { title: 'p50 latency to the ack', yLabel: 'ms', series: series('p50Ms') },
+    { title: 'p99 latency to the ack', yLabel: 'ms', series: series('p99Ms') },
+  ],
+});
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-46',
+  bench: 'produce-acks',
+  script: 'bench:acks',
+  argv: [
+    '--rounds',
+    String(rounds),
+    '--seconds',
+    String(seconds),
+    ...(args.write ? ['--write'] : []),
+  ],
+  write: args.write,
+  services: { kafka: localKafkaVersion() },
+  data,
+  files: { 'produce-acks.svg': chart },
+});

@@ -15,18 +15,19 @@
  * every timed-out request twice, the copy after later events; Promise.all over a batch
  * applies later events of a key before earlier ones.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart, type Series } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
+import { medianOfFields } from '@pocs/shared/stats';
 import { loadOutOfOrderConfig } from '../src/out-of-order/config.ts';
 import {
   CONSUMER_MODES,
   type ConsumerRunResult,
   runConsumerConcurrency,
 } from '../src/out-of-order/consumer-concurrency.ts';
-import { medianOf } from '../src/out-of-order/median.ts';
 import { startPrivateBroker } from '../src/out-of-order/private-broker.ts';
 import {
   PRODUCER_MODES,
@@ -40,7 +41,7 @@ const repoRoot = resolve(pocDir, '../..');
 const config = loadOutOfOrderConfig();
 const parts = ['producer', 'consumer', 'all'] as const;
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-46 out-of-order [options]   (env in brackets)
   --part             producer | consumer | all (default all; results are written only for all)
   --rounds           rounds per mode; the JSON reports medians (default ${config.OOO_ROUNDS}) [OOO_ROUNDS]
@@ -217,7 +218,10 @@ if (part !== 'producer') {
 const medians = <R extends { mode: string; curve: unknown }>(rounds: R[][]) => {
   const modes = rounds[0]?.map((r) => r.mode) ?? [];
   return Object.fromEntries(
-    modes.map((mode, i) => [mode, withoutCurve(medianOf(rounds.map((round) => round[i] as R)))]),
+    modes.map((mode, i) => [
+      mode,
+      withoutCurve(medianOfFields(rounds.map((round) => round[i] as R))),
+    ]),
   );
 };
 const producerMedians = medians(producerRounds);
@@ -243,57 +247,54 @@ console.log(
 );
 
 if (part === 'all') {
-  const resultsDir = join(pocDir, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const jsonPath = join(resultsDir, 'out-of-order.json');
-  writeFileSync(
-    jsonPath,
-    `${JSON.stringify(
-      {
-        experiment: 'message out-of-order processing',
-        generatedAt: new Date().toISOString(),
-        settings,
-        producer: {
-          injected: `${settings.windows} windows of ${settings.windowMs} ms with ${settings.latencyMs} ms latency on the broker's responses (toxiproxy, downstream); kafkajs requestTimeout ${settings.requestTimeoutMs} ms`,
-          medians: producerMedians,
-          rounds: producerRounds.map((round) => round.map(withoutCurve)),
-        },
-        consumer: {
-          injected: `handler latency 0–${settings.maxLatencyMs} ms per message (seeded)`,
-          medians: consumerMedians,
-          rounds: consumerRounds.map((round) => round.map(withoutCurve)),
-        },
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const data = {
+    experiment: 'message out-of-order processing',
+    settings,
+    producer: {
+      injected: `${settings.windows} windows of ${settings.windowMs} ms with ${settings.latencyMs} ms latency on the broker's responses (toxiproxy, downstream); kafkajs requestTimeout ${settings.requestTimeoutMs} ms`,
+      medians: producerMedians,
+      rounds: producerRounds.map((round) => round.map(withoutCurve)),
+    },
+    consumer: {
+      injected: `handler latency 0–${settings.maxLatencyMs} ms per message (seeded)`,
+      medians: consumerMedians,
+      rounds: consumerRounds.map((round) => round.map(withoutCurve)),
+    },
+  };
   // The chart shows round 1: out-of-order events so far, as the log (or the apply order) is read.
   const asPercent = (r: ProducerRunResult | ConsumerRunResult): Series => ({
     name: r.mode,
     points: [[0, 0], ...r.curve.map(([x, y]): [number, number] => [(100 * x) / r.events, y])],
   });
-  const svgPath = join(resultsDir, 'out-of-order.svg');
-  writeFileSync(
-    svgPath,
-    renderLineChart({
-      title: 'Events seen with a lower per-key sequence than one already seen',
-      xLabel: '% of the run’s events read (log order / apply order)',
-      panels: [
-        {
-          title: `Producer: ${settings.windows} × ${settings.latencyMs} ms response latency > ${settings.requestTimeoutMs} ms request timeout`,
-          yLabel: 'out-of-order events',
-          series: (producerRounds[0] ?? []).map(asPercent),
-        },
-        {
-          title: `Consumer: ${consumerEvents} events, 0–${settings.maxLatencyMs} ms handler latency`,
-          yLabel: 'applied out of order',
-          series: (consumerRounds[0] ?? []).map(asPercent),
-        },
-      ],
-    }),
-  );
-  console.log(`\nwrote ${jsonPath}\nwrote ${svgPath}`);
+  const chart = renderLineChart({
+    title: 'Events seen with a lower per-key sequence than one already seen',
+    xLabel: '% of the run’s events read (log order / apply order)',
+    panels: [
+      {
+        title: `Producer: ${settings.windows} × ${settings.latencyMs} ms response latency > ${settings.requestTimeoutMs} ms request timeout`,
+        yLabel: 'out-of-order events',
+        series: (producerRounds[0] ?? []).map(asPercent),
+      },
+      {
+        title: `Consumer: ${consumerEvents} events, 0–${settings.maxLatencyMs} ms handler latency`,
+        yLabel: 'applied out of order',
+        series: (consumerRounds[0] ?? []).map(asPercent),
+      },
+    ],
+  });
+  await writeResult({
+    pocDir,
+    poc: 'poc-46',
+    bench: 'out-of-order',
+    script: 'out-of-order',
+    write: args.write,
+    services: {
+      kafka: localKafkaVersion(),
+      toxiproxy: await toxiproxyVersion(config.TOXIPROXY_URL),
+    },
+    data,
+    files: { 'out-of-order.svg': chart },
+  });
 } else {
   console.log('\n(results are written only with --part all)');
 }

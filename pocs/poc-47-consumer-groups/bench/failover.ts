@@ -8,11 +8,12 @@
  *   pnpm --filter poc-47 bench:failover [--rounds 3] [--sessions 6000,10000,15000]
  */
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { median } from '@pocs/shared/stats';
 import { type FailoverRound, runFailover } from '../scripts/failover-run.ts';
-import { median, writeResults } from './results-io.ts';
+import { writeResults } from './results-io.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-47 bench:failover [options]
   --rounds    rounds per (signal, session timeout) (default 3)
   --sessions  comma-separated session timeouts in ms (default 6000,10000,15000)`,
@@ -78,9 +79,6 @@ const series = (signal: string, key: 'medianReassignedMs' | 'medianLagZeroMs', n
 await writeResults(
   'failover',
   {
-    poc: 'poc-47',
-    command: `pnpm --filter poc-47 bench:failover --rounds ${rounds} --sessions ${sessions.join(',')}`,
-    recordedAt: new Date().toISOString(),
     brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     setup: { ...setup, commitIntervalMs: 'count only', rounds },
     rows,
@@ -113,4 +111,9 @@ await writeResults(
       },
     ],
   }),
+  {
+    script: 'bench:failover',
+    argv: ['--rounds', String(rounds), '--sessions', sessions.join(',')],
+    write: args.write,
+  },
 );

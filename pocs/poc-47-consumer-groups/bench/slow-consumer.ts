@@ -6,11 +6,12 @@
  *   pnpm --filter poc-47 bench:slow [--rounds 3] [--observe-s 30]
  */
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { median } from '@pocs/shared/stats';
 import { runSlowConsumer, type SlowConsumerResult } from '../scripts/slow-consumer-run.ts';
-import { median, writeResults } from './results-io.ts';
+import { writeResults } from './results-io.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-47 bench:slow [options]
   --rounds     rounds per mode (default 3)
   --observe-s  longest watch per round, s (default 30)`,
@@ -67,9 +68,6 @@ const fixed = first(false);
 await writeResults(
   'slow-consumer',
   {
-    poc: 'poc-47',
-    command: `pnpm --filter poc-47 bench:slow --rounds ${rounds} --observe-s ${observeMs / 1000}`,
-    recordedAt: new Date().toISOString(),
     brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     load,
     rows,
@@ -102,4 +100,9 @@ await writeResults(
       },
     ],
   }),
+  {
+    script: 'bench:slow',
+    argv: ['--rounds', String(rounds), '--observe-s', String(observeMs / 1000)],
+    write: args.write,
+  },
 );

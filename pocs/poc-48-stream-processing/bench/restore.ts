@@ -10,13 +10,15 @@
  * compacted, the real service is started as a child process on each changelog, and the
  * restore duration it reports (GET /stats) is recorded: median of `--rounds` starts.
  */
-import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { startChildService } from '@pocs/shared/child-service';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { silentLogger } from '@pocs/shared/log';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { median as exactMedian } from '@pocs/shared/stats';
 import { sleep, waitFor } from '@pocs/shared/wait';
 import { windowRecord } from '../src/changelog.ts';
 import { brokerList, loadConfig } from '../src/config.ts';
@@ -25,7 +27,7 @@ import type { ProcessorStats } from '../src/processor.ts';
 import { readToEnd } from '../src/read-to-end.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-48 bench [options]
   --updates     comma-separated changelog sizes, in updates (default 2000,10000,50000,100000,300000)
   --windows     live windows the updates are spread over (default 1000)
@@ -68,11 +70,8 @@ const topicOf = (policy: Policy, updates: number) => `poc48.bench.${id}.${policy
 const created: string[] = [];
 const groups: string[] = [];
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
-};
+// Whole ms: rounding keeps the median of an even number of rounds whole.
+const median = (xs: number[]) => Math.round(exactMedian(xs));
 
 /** What a processor's changelog looks like after `updates` state changes over `liveWindows`. */
 async function writeChangelog(topic: string, updates: number) {
@@ -216,48 +215,44 @@ const series = (policy: Policy, y: (p: Point) => number) => ({
     .filter((p) => p.policy === policy)
     .map((p) => [p.updates, y(p)] as [number, number]),
 });
-writeFileSync(
-  join(root, 'results', 'restore.json'),
-  `${JSON.stringify(
+const chart = renderLineChart({
+  title: `State restore from the changelog: ${liveWindows} live windows, median of ${rounds} starts`,
+  xLabel: 'changelog updates written',
+  xLog: true,
+  panels: [
     {
-      bench: 'restore',
-      description:
-        'Restore duration of the real service (GET /stats restore.durationMs, median of rounds) vs changelog size, compacted vs not',
-      date: new Date().toISOString(),
-      clusterBrokers,
-      partitions,
-      liveWindows,
-      rounds,
-      points,
+      title: 'restore duration',
+      yLabel: 'ms',
+      series: [
+        series('delete', (p) => p.medianRestoreMs),
+        series('compact', (p) => p.medianRestoreMs),
+      ],
     },
-    null,
-    2,
-  )}\n`,
-);
-writeFileSync(
-  join(root, 'results', 'restore.svg'),
-  renderLineChart({
-    title: `State restore from the changelog: ${liveWindows} live windows, median of ${rounds} starts`,
-    xLabel: 'changelog updates written',
-    xLog: true,
-    panels: [
-      {
-        title: 'restore duration',
-        yLabel: 'ms',
-        series: [
-          series('delete', (p) => p.medianRestoreMs),
-          series('compact', (p) => p.medianRestoreMs),
-        ],
-      },
-      {
-        title: 'records read on restore',
-        yLabel: 'records',
-        series: [
-          series('delete', (p) => p.recordsRestored),
-          series('compact', (p) => p.recordsRestored),
-        ],
-      },
-    ],
-  }),
-);
-console.log('wrote results/restore.json and results/restore.svg');
+    {
+      title: 'records read on restore',
+      yLabel: 'records',
+      series: [
+        series('delete', (p) => p.recordsRestored),
+        series('compact', (p) => p.recordsRestored),
+      ],
+    },
+  ],
+});
+await writeResult({
+  pocDir: root,
+  poc: 'poc-48',
+  bench: 'restore',
+  script: 'bench',
+  write: args.write,
+  services: { kafka: localKafkaVersion() },
+  data: {
+    description:
+      'Restore duration of the real service (GET /stats restore.durationMs, median of rounds) vs changelog size, compacted vs not',
+    clusterBrokers,
+    partitions,
+    liveWindows,
+    rounds,
+    points,
+  },
+  files: { 'restore.svg': chart },
+});

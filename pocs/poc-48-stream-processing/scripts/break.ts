@@ -10,14 +10,15 @@
  * Without the changelog the open windows lose their counts; with at_least_once the
  * changelog runs ahead of the committed offsets and the replay counts events twice.
  */
-import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { brokerList, loadConfig } from '../src/config.ts';
 import { createExperiment, type RunResult } from './experiment.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-48 break [options]
   --events         input events (default 6000; env BREAK_EVENTS)
   --kill-after     SIGKILL the processor after it processed this many events (default events/3)
@@ -149,36 +150,34 @@ console.log(
     : 'Steady state did NOT hold: look at the exactly_once_v2 row.',
 );
 console.log('Cleaned up: processors stopped, consumer groups and run topics deleted.');
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'break.json');
-writeFileSync(
-  out,
-  `${JSON.stringify(
-    {
-      experiment: 'break',
-      description:
-        'SIGKILL the processor mid-stream, restart it, compare its final windows with the reference of the same seeded input',
-      date: new Date().toISOString(),
-      clusterBrokers,
-      input: {
-        events: experiment.inputEvents,
-        seed: Number(args.seed),
-        keys: Number(args.keys),
-        partitions: Number(args.partitions),
-        windowSizeMs: Number(args['window-ms']),
-        graceMs: Number(args['grace-ms']),
-      },
-      killAfterEvents: killAfter,
-      reference: {
-        windows: ref.results.size,
-        counted: ref.counted,
-        lateDropped: ref.lateDropped,
-      },
-      steadyStateHeld: held,
-      runs,
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-48',
+  bench: 'break',
+  script: 'break',
+  write: args.write,
+  services: { kafka: localKafkaVersion() },
+  data: {
+    experiment: 'break',
+    description:
+      'SIGKILL the processor mid-stream, restart it, compare its final windows with the reference of the same seeded input',
+    clusterBrokers,
+    input: {
+      events: experiment.inputEvents,
+      seed: Number(args.seed),
+      keys: Number(args.keys),
+      partitions: Number(args.partitions),
+      windowSizeMs: Number(args['window-ms']),
+      graceMs: Number(args['grace-ms']),
     },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`Wrote ${out}`);
+    killAfterEvents: killAfter,
+    reference: {
+      windows: ref.results.size,
+      counted: ref.counted,
+      lateDropped: ref.lateDropped,
+    },
+    steadyStateHeld: held,
+    runs,
+  },
+});
 process.exitCode = held ? 0 : 1;

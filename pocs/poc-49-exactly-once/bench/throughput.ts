@@ -13,9 +13,12 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { silentLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
+import { resultsDir, writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { median } from '@pocs/shared/stats';
 import { waitFor } from '@pocs/shared/wait';
 import { isThreeBrokerCluster } from '../scripts/broker-chaos.ts';
 import { type CopyMode, loadConfig } from '../src/config.ts';
@@ -24,12 +27,12 @@ import { createKafka } from '../src/kafka.ts';
 import { createTopics, deleteRunArtifacts, runId, seedInput } from '../src/topics.ts';
 import { renderThroughputChart } from './throughput-chart.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-49 bench [options]
   --messages  messages copied per point (default 3000)
   --rounds    rounds per point, median reported (default 3)
   --sizes     messages per commit, comma-separated (default 10,50,250,1000)
-  --chart-only  redraw results/throughput.svg from results/throughput.json, no Kafka`,
+  --chart-only  redraw throughput.svg from the committed results/throughput.json, no Kafka`,
   {
     'chart-only': { type: 'boolean', default: false },
     messages: { type: 'string', default: '3000' },
@@ -37,15 +40,18 @@ const args = parseCli(
     sizes: { type: 'string', default: '10,50,250,1000' },
   },
 );
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const pocDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (args['chart-only']) {
-  const saved = JSON.parse(await readFile(join(out, 'throughput.json'), 'utf8'));
+  const committed = join(pocDir, 'results', 'throughput.json');
+  const saved = JSON.parse(await readFile(committed, 'utf8'));
   const rounds = Number(/--rounds (\d+)/.exec(saved.command)?.[1] ?? 3);
+  const out = join(resultsDir({ pocDir, write: args.write }), 'throughput.svg');
+  await mkdir(dirname(out), { recursive: true });
   await writeFile(
-    join(out, 'throughput.svg'),
+    out,
     renderThroughputChart({ rows: saved.rows, brokers: saved.machine.brokers, rounds }),
   );
-  console.log(`redrew ${join(out, 'throughput.svg')}`);
+  console.log(`redrew ${out}`);
   process.exit(0);
 }
 const messages = intFlag('messages', args.messages);
@@ -57,12 +63,6 @@ const kafka = createKafka({ brokers, clientId: 'poc49-bench', logger: silentLogg
 const admin = kafka.admin();
 await admin.connect();
 const threeBrokers = await isThreeBrokerCluster(admin);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 interface Variant {
   name: string;
@@ -178,25 +178,25 @@ const rows = sizes.flatMap((perCommit) =>
 );
 console.table(rows.map(({ roundsMsgPerSec: _, ...r }) => r));
 
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'throughput.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-49',
-      command: `pnpm --filter poc-49 bench --messages ${messages} --rounds ${rounds} --sizes ${sizes.join(',')}`,
-      recordedAt: new Date().toISOString(),
-      machine: { cpus: cpus().length, brokers: threeBrokers ? 3 : 1, partitions },
-      notes:
-        'median of rounds; time from group joined until all messages written and their offsets committed; acks=all, idempotent producer in both modes',
-      rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
-await writeFile(
-  join(out, 'throughput.svg'),
-  renderThroughputChart({ rows, brokers: threeBrokers ? 3 : 1, rounds }),
-);
-console.log(`wrote ${join(out, 'throughput.json')} and throughput.svg`);
+await writeResult({
+  pocDir,
+  poc: 'poc-49',
+  bench: 'throughput',
+  script: 'bench',
+  argv: [
+    ...['--messages', String(messages), '--rounds', String(rounds), '--sizes', sizes.join(',')],
+    ...(args.write ? ['--write'] : []),
+  ],
+  write: args.write,
+  services: { kafka: localKafkaVersion() },
+  // Where they have always been (the --chart-only redraw reads machine.brokers).
+  machineExtra: { cpus: cpus().length, brokers: threeBrokers ? 3 : 1, partitions },
+  data: {
+    notes:
+      'median of rounds; time from group joined until all messages written and their offsets committed; acks=all, idempotent producer in both modes',
+    rows,
+  },
+  files: {
+    'throughput.svg': renderThroughputChart({ rows, brokers: threeBrokers ? 3 : 1, rounds }),
+  },
+});

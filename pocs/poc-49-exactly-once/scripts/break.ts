@@ -10,14 +10,15 @@
  * is killed. The at-least-once copier (produce, then commit offsets every 5 s) under the
  * same kills writes duplicates > 0: everything since its last offset commit is copied again.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { loadConfig } from '../src/config.ts';
 import { type CopyRunResult, runCopyExperiment } from './experiment.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-49 break [options]
   --messages     messages seeded into the input topic (default 10000; env BREAK_MESSAGES)
   --partitions   partitions of input and output (default 3)
@@ -25,7 +26,7 @@ const args = parseCli(
   --broker-kill  1 = also crash one broker mid-run when the cluster has 3 (default 1)
   --tx-messages  messages per transaction (default 500)
   --port         port of the copier child process (default 3549)
-  --no-write     do not write results/break.json`,
+  results: break.json`,
   {
     messages: { type: 'string', default: process.env.BREAK_MESSAGES ?? '10000' },
     partitions: { type: 'string', default: '3' },
@@ -33,7 +34,6 @@ const args = parseCli(
     'broker-kill': { type: 'string', default: '1' },
     'tx-messages': { type: 'string', default: '500' },
     port: { type: 'string', default: '3549' },
-    'no-write': { type: 'boolean', default: false },
   },
 );
 const brokerKillFlag = args['broker-kill'];
@@ -92,15 +92,15 @@ console.log(
     ? `Steady state held with transactions: ${fixed.output.records} records, 0 duplicates, every partition in order. At-least-once: ${broken.output.duplicates} duplicates.`
     : 'Steady state did NOT hold with transactions: look at the transactional row.',
 );
-if (!args['no-write']) {
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'break.json');
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(
-    out,
-    `${JSON.stringify({ poc: 'poc-49', command: 'pnpm --filter poc-49 break', recordedAt: new Date().toISOString(), runs: { 'at-least-once': broken, transactional: fixed } }, null, 2)}\n`,
-  );
-  console.log(`wrote ${out}`);
-}
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-49',
+  bench: 'break',
+  script: 'break',
+  write: args.write,
+  services: { kafka: localKafkaVersion() },
+  data: { runs: { 'at-least-once': broken, transactional: fixed } },
+});
 console.log(
   'Cleaned up: copiers stopped, run topics and consumer groups deleted, broker restored.',
 );

@@ -8,25 +8,25 @@
  * Steady state (the hypothesis): every run is exact (0 duplicates, 0 missing, order kept)
  * and copies records while the broker is down (sentWhileDown > 0), whatever the copiers do.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { silentLogger } from '@pocs/shared/log';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { loadConfig } from '../src/config.ts';
 import { createKafka } from '../src/kafka.ts';
 import { isThreeBrokerCluster } from './broker-chaos.ts';
 import { runCopyExperiment } from './experiment.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-49 soak [options]
   --runs         transactional broker-crash runs (default 10; about 45 s each)
   --port         port of the copier child process (default 3549)
-  --no-write     do not write results/broker-crash-soak.json`,
+  results: broker-crash-soak.json`,
   {
     runs: { type: 'string', default: '10' },
     port: { type: 'string', default: '3549' },
-    'no-write': { type: 'boolean', default: false },
   },
 );
 const runs = intFlag('runs', args.runs);
@@ -85,20 +85,16 @@ const totals = {
 console.log('\nWhat moved:');
 console.table(rows);
 console.log(JSON.stringify(totals));
-if (!args['no-write']) {
-  const out = join(
-    dirname(fileURLToPath(import.meta.url)),
-    '..',
-    'results',
-    'broker-crash-soak.json',
-  );
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(
-    out,
-    `${JSON.stringify({ poc: 'poc-49', command: `pnpm --filter poc-49 soak --runs ${runs}`, recordedAt: new Date().toISOString(), totals, runs: rows }, null, 2)}\n`,
-  );
-  console.log(`wrote ${out}`);
-}
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-49',
+  bench: 'broker-crash-soak',
+  script: 'soak',
+  argv: ['--runs', String(runs), ...(args.write ? ['--write'] : [])],
+  write: args.write,
+  services: { kafka: localKafkaVersion() },
+  data: { totals, runs: rows },
+});
 const held = totals.exact === runs && totals.copiedWhileDown === runs;
 console.log(held ? 'Steady state held in every run.' : 'Steady state did NOT hold: see the rows.');
 process.exitCode = held ? 0 : 1;

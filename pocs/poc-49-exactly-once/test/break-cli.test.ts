@@ -10,7 +10,14 @@ describe('break script flags', () => {
   it('--help prints every knob and exits 0 without running anything', () => {
     const r = breakScript('--help');
     expect(r.status).toBe(0);
-    for (const flag of ['--messages', '--kills', '--broker-kill', '--tx-messages', '--port'])
+    for (const flag of [
+      '--messages',
+      '--kills',
+      '--broker-kill',
+      '--tx-messages',
+      '--port',
+      '--write',
+    ])
       expect(r.stdout).toContain(flag);
     expect(r.stdout).not.toContain('Hypothesis');
   });
@@ -26,7 +33,7 @@ describe('soak script flags', () => {
   it('--help prints every knob and exits 0 without running anything', () => {
     const r = soakScript('--help');
     expect(r.status).toBe(0);
-    for (const flag of ['--runs', '--port', '--no-write']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--runs', '--port', '--write']) expect(r.stdout).toContain(flag);
     expect(r.stdout).not.toContain('Hypothesis');
   });
 

@@ -2,13 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderBarChart, renderLineChart } from '@pocs/shared/chart';
 import type { ProducerCase } from './cases.ts';
-import type { BenchResult } from './result-schema.ts';
+import type { BenchData } from './result-schema.ts';
 
 const rateOf = (list: { id: string; median: { msgsPerSec: number } }[], id: string) =>
   list.find((x) => x.id === id)?.median.msgsPerSec ?? null;
 
 /** Render the bench's SVGs from a result (also from a committed JSON: --charts-from). */
-export async function writeCharts(result: BenchResult, outDir: string): Promise<string[]> {
+export async function writeCharts(result: BenchData, outDir: string): Promise<string[]> {
   const { producer, consumer } = result;
   const written: string[] = [];
   const svg = async (name: string, content: string) => {

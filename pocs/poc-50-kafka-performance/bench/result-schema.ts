@@ -1,3 +1,4 @@
+import { resultEnvelopeSchema } from '@pocs/shared/results';
 import { z } from 'zod';
 import { codecNames } from '../src/codecs.ts';
 import { clients } from './cases.ts';
@@ -50,10 +51,8 @@ const clientRatio = z.object({
   toJava: ratio,
 });
 
-export const benchResultSchema = z.object({
-  poc: z.literal('poc-50'),
-  command: z.string(),
-  recordedAt: z.string(),
+/** What the bench measured: the keys beside the results envelope. */
+export const benchDataSchema = z.object({
   environment: z.object({
     node: z.string(),
     java: z.string().nullable(),
@@ -90,4 +89,11 @@ export const benchResultSchema = z.object({
   }),
 });
 
+/** A written throughput.json: the shared envelope plus the bench's data. */
+export const benchResultSchema = resultEnvelopeSchema.extend({
+  poc: z.literal('poc-50'),
+  ...benchDataSchema.shape,
+});
+
+export type BenchData = z.infer<typeof benchDataSchema>;
 export type BenchResult = z.infer<typeof benchResultSchema>;

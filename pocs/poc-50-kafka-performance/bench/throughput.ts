@@ -8,14 +8,17 @@
  *   pnpm --filter poc-50 bench -- --quick      # 1 round × 1 s windows (≈ 2 min)
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { compressionsAlgorithms } from '@platformatic/kafka';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
+import { resultsDir, writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { median } from '@pocs/shared/stats';
 import type { Admin } from 'kafkajs';
 import { compressFrameSync } from 'lz4-napi';
 import { type CodecName, registerKafkajsCodecs, zstdOptions } from '../src/codecs.ts';
@@ -39,12 +42,12 @@ import {
   runJavaProducer,
 } from './java-tool.ts';
 import { makePayloads } from './payload.ts';
-import { type BenchResult, benchResultSchema } from './result-schema.ts';
+import { type BenchData, benchResultSchema } from './result-schema.ts';
 import { runNodeConsumer } from './run-consumer.ts';
 import { type RoundResult, runNodeProducer } from './run-producer.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-50 bench [-- options]
   --quick              1 round, 1 s windows, 20k messages for consumers (≈ 2 min)
   --smoke              the smallest run: 2 producer + 1 consumer case, no Java (what the test drives)
@@ -56,7 +59,7 @@ const args = parseCli(
   --brokers LIST       bootstrap brokers (default $KAFKA_BROKERS or ${serviceDefaults.KAFKA_BROKERS})
   --kafka-libs DIR     Kafka libs folder holding kafka-tools-*.jar (default: the one pnpm services installed)
   --no-java            skip the Java ProducerPerformance/ConsumerPerformance cases
-  --out DIR            where throughput.json and the SVGs go (default results/)
+  --out DIR            where throughput.json and the SVGs go (default: see --write)
   --charts-from FILE   only redraw the SVGs from a saved result (no Kafka needed)`,
   {
     quick: { type: 'boolean', default: false },
@@ -72,14 +75,16 @@ const args = parseCli(
     },
     'kafka-libs': { type: 'string' },
     'no-java': { type: 'boolean', default: false },
-    out: { type: 'string', default: join(pocDir, 'results') },
+    out: { type: 'string' },
     'charts-from': { type: 'string' },
   },
 );
 
 if (args['charts-from']) {
   const saved = benchResultSchema.parse(JSON.parse(readFileSync(args['charts-from'], 'utf8')));
-  console.log(`wrote ${(await writeCharts(saved, args.out)).join(', ')}`);
+  const outDir = resultsDir({ pocDir, write: args.write, outDir: args.out });
+  await mkdir(outDir, { recursive: true });
+  console.log(`wrote ${(await writeCharts(saved, outDir)).join(', ')}`);
   process.exit(0);
 }
 
@@ -148,11 +153,6 @@ console.log(
 
 const producerRounds = new Map<string, RoundResult[]>();
 const consumerRounds = new Map<string, RoundResult[]>();
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const fmtRate = (r: RoundResult) =>
   `${r.msgsPerSec.toLocaleString('en-US')} msg/s (${r.mbPerSec} MB/s, ${r.messages.toLocaleString('en-US')} msgs)`;
 const rotate = <T>(xs: T[], by: number) => xs.map((_, i) => xs[(i + by) % xs.length]!);
@@ -323,10 +323,7 @@ const versionOf = (pkg: string) =>
     }
   ).version;
 
-const result: BenchResult = {
-  poc: 'poc-50',
-  command: `pnpm --filter poc-50 bench${suite === 'full' ? '' : ` -- --${suite}`}`,
-  recordedAt: new Date().toISOString(),
+const result: BenchData = {
   environment: {
     node: process.version,
     java: javaTool?.javaVersion ?? null,
@@ -396,11 +393,19 @@ const result: BenchResult = {
   },
 };
 
-await mkdir(args.out, { recursive: true });
-const jsonPath = join(args.out, suite === 'smoke' ? 'throughput-smoke.json' : 'throughput.json');
-await writeFile(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
-const written = [jsonPath];
-written.push(...(await writeCharts(result, args.out)));
+const { dir, jsonPath } = await writeResult({
+  pocDir,
+  poc: 'poc-50',
+  bench: 'throughput',
+  name: suite === 'smoke' ? 'throughput-smoke' : 'throughput',
+  script: 'bench',
+  write: args.write,
+  outDir: args.out,
+  services: { kafka: localKafkaVersion() },
+  data: result,
+});
+benchResultSchema.parse(JSON.parse(readFileSync(jsonPath, 'utf8')));
+const written = await writeCharts(result, dir);
 
 const t = result.comparisons.tunedVsBaseline;
 console.log(

@@ -5,17 +5,18 @@
  * Hypothesis (steady state): consumer lag stays under one second of traffic
  * (RATE messages; 1000 by default).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { runBreak } from './break-run.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-50 break [-- options]
   Hypothesis: consumer lag stays under one second of traffic (--rate messages).
   --rate N             producer messages per second (default $BREAK_RATE or 1000)
@@ -27,7 +28,7 @@ const args = parseCli(
   --partitions N       partitions of the experiment's topic (default 6)
   --port N             port for the lag exporter it starts (default 3550)
   --brokers LIST       bootstrap brokers (default $KAFKA_BROKERS or ${serviceDefaults.KAFKA_BROKERS})
-  --out DIR            where break.json and break-lag.svg go (default results/)`,
+  --out DIR            where break.json and break-lag.svg go (default: see --write)`,
   {
     rate: { type: 'string', default: env.BREAK_RATE ?? '1000' },
     'call-ms': { type: 'string', default: '2' },
@@ -38,7 +39,7 @@ const args = parseCli(
     partitions: { type: 'string', default: '6' },
     port: { type: 'string', default: '3550' },
     brokers: { type: 'string', default: env.KAFKA_BROKERS || serviceDefaults.KAFKA_BROKERS },
-    out: { type: 'string', default: join(pocDir, 'results') },
+    out: { type: 'string' },
   },
 );
 
@@ -66,25 +67,27 @@ Moved:    lag ${broken.lagAtStart} → ${broken.lagAtEnd} messages in ${result.o
 Fix:      ${result.options.fixedBatch} messages per call, ${result.options.fixedConcurrency} partitions at once: lag ${fixed.lagAtStart} → under ${result.lagBudgetMessages} after ${fixed.secondsToBudget ?? 'n/a'} s, 0 after the producer stopped.
 Final:    produced ${final.produced}, consumed ${final.consumedDistinct} distinct, lag ${final.lagMessages} (exporter). Topic, group and exporter cleaned up.`);
 
-await mkdir(args.out, { recursive: true });
-await writeFile(
-  join(args.out, 'break.json'),
-  `${JSON.stringify({ poc: 'poc-50', command: 'pnpm --filter poc-50 break', recordedAt: new Date().toISOString(), ...result }, null, 2)}\n`,
-);
 const fixAt = result.samples.find((s) => s.phase !== 'broken')?.seconds;
-await writeFile(
-  join(args.out, 'break-lag.svg'),
-  renderLineChart({
-    title: `Consumer lag from the exporter: slow consumer, then the fix (${ratePerSec} msg/s in)`,
-    xLabel: 'seconds',
-    panels: [
-      {
-        title: 'kafka_consumergroup_lag_sum_messages',
-        yLabel: 'messages',
-        series: [{ name: 'lag', points: result.samples.map((s) => [s.seconds, s.lagMessages]) }],
-        markers: fixAt === undefined ? [] : [{ x: fixAt, label: 'fix deployed' }],
-      },
-    ],
-  }),
-);
-console.log(`wrote ${join(args.out, 'break.json')} and break-lag.svg`);
+const chart = renderLineChart({
+  title: `Consumer lag from the exporter: slow consumer, then the fix (${ratePerSec} msg/s in)`,
+  xLabel: 'seconds',
+  panels: [
+    {
+      title: 'kafka_consumergroup_lag_sum_messages',
+      yLabel: 'messages',
+      series: [{ name: 'lag', points: result.samples.map((s) => [s.seconds, s.lagMessages]) }],
+      markers: fixAt === undefined ? [] : [{ x: fixAt, label: 'fix deployed' }],
+    },
+  ],
+});
+await writeResult({
+  pocDir,
+  poc: 'poc-50',
+  bench: 'break',
+  script: 'break',
+  write: args.write,
+  outDir: args.out,
+  services: { kafka: localKafkaVersion() },
+  data: { ...result },
+  files: { 'break-lag.svg': chart },
+});

@@ -6,20 +6,21 @@
  *
  *   pnpm --filter poc-50 retry-duplicates [-- --trials 6]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
+import { writeResult } from '@pocs/shared/results';
+import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { createKafka, createTopic, deleteTopics, uniqueName } from '../src/kafka.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-50 retry-duplicates [-- options]
   --trials N     fresh topics per mode (default 6)
   --messages N   messages per trial, spread over 6 partitions (default 600)
   --brokers LIST bootstrap brokers (default $KAFKA_BROKERS or ${serviceDefaults.KAFKA_BROKERS})
-  --out DIR      where retry-duplicates.json goes (default results/)`,
+  --out DIR      where retry-duplicates.json goes (default: see --write)`,
   {
     trials: { type: 'string', default: '6' },
     messages: { type: 'string', default: '600' },
@@ -27,7 +28,7 @@ const args = parseCli(
       type: 'string',
       default: process.env.KAFKA_BROKERS || serviceDefaults.KAFKA_BROKERS,
     },
-    out: { type: 'string', default: join(pocDir, 'results') },
+    out: { type: 'string' },
   },
 );
 const trials = intFlag('trials', args.trials);
@@ -85,21 +86,18 @@ const summary = Object.keys(modes).map((mode) => {
   };
 });
 console.table(summary);
-await mkdir(args.out, { recursive: true });
-await writeFile(
-  join(args.out, 'retry-duplicates.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-50',
-      command: 'pnpm --filter poc-50 retry-duplicates',
-      recordedAt: new Date().toISOString(),
-      brokers: cluster.brokers.length,
-      producer: 'kafkajs 2.2.4, idempotent: true, maxInFlightRequests: 1, right after createTopic',
-      summary,
-      rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`wrote ${join(args.out, 'retry-duplicates.json')}`);
+await writeResult({
+  pocDir,
+  poc: 'poc-50',
+  bench: 'retry-duplicates',
+  script: 'retry-duplicates',
+  write: args.write,
+  outDir: args.out,
+  services: { kafka: localKafkaVersion() },
+  data: {
+    brokers: cluster.brokers.length,
+    producer: 'kafkajs 2.2.4, idempotent: true, maxInFlightRequests: 1, right after createTopic',
+    summary,
+    rows,
+  },
+});

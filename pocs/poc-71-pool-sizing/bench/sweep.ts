@@ -4,20 +4,22 @@
  *
  *   pnpm --filter poc-71 bench [--sizes 2,4,8,16,32,64,128 --connections 256 --duration 15 --warmup 3]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { startChildService } from '@pocs/shared/child-service';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { scrapePool } from '@pocs/shared/pool-watch';
 import { histogramQuantile } from '@pocs/shared/prom-text';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion } from '@pocs/shared/service-versions';
+import { median } from '@pocs/shared/stats';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
 import { runMixLoad } from './mix-load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-71 bench [options]
   --sizes        pool sizes to sweep (default 2,4,8,16,32,64,128)
   --connections  concurrent HTTP connections, fixed for every size (default 256)
@@ -25,7 +27,7 @@ const args = parseCli(
   --warmup       unmeasured seconds before each run (default 2)
   --repeats      runs per size; the median is reported (default 3)
   --port         port for the service under test (default 3171)
-  --out          folder for sweep.json and sweep.svg (default results/)`,
+  --out          folder for sweep.json and sweep.svg (default: see --write)`,
   {
     sizes: { type: 'string', default: '2,4,8,16,32,64,128' },
     connections: { type: 'string', default: '256' },
@@ -33,7 +35,7 @@ const args = parseCli(
     warmup: { type: 'string', default: '2' },
     repeats: { type: 'string', default: '3' },
     port: { type: 'string', default: '3171' },
-    out: { type: 'string', default: join(root, 'results') },
+    out: { type: 'string' },
   },
 );
 
@@ -102,11 +104,6 @@ for (let rep = 1; rep <= repeats; rep++) {
   }
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const rows = sizes.map((size) => {
   const runs = runsBySize.get(size)!;
   const of = (pick: (r: (typeof runs)[number]) => number | null) =>
@@ -145,12 +142,8 @@ const summary = {
   largestRps: Math.round(largest.rps),
   largestP99OverBest: Math.round((largest.p99Ms / best.p99Ms) * 100) / 100,
 };
-const result = {
-  poc: 'poc-71',
-  bench: 'pool-size sweep',
-  command: `pnpm --filter poc-71 bench -- --sizes ${sizes.join(',')} --connections ${connections} --duration ${durationSec} --warmup ${warmupSec} --repeats ${repeats}`,
-  recordedAt: new Date().toISOString(),
-  machine: { cores, node: process.version },
+const data = {
+  description: 'pool-size sweep',
   settings: {
     connections,
     repeats,
@@ -164,38 +157,49 @@ const result = {
   rows,
 };
 
-await mkdir(args.out, { recursive: true });
-await writeFile(join(args.out, 'sweep.json'), `${JSON.stringify(result, null, 2)}\n`);
 const marker = [{ x: rule, label: `rule: ${cores}×2+${config.EFFECTIVE_SPINDLES} = ${rule}` }];
-await writeFile(
-  join(args.out, 'sweep.svg'),
-  renderLineChart({
-    title: `Pool size sweep: ${connections} concurrent connections, ${cores} cores`,
-    xLabel: 'pool size (max connections)',
-    xLog: true,
-    panels: [
-      {
-        title: 'Latency',
-        yLabel: 'ms',
-        yLog: true,
-        markers: marker,
-        series: [
-          { name: 'p99', points: rows.map((r) => [r.poolSize, r.p99Ms]) },
-          { name: 'p50', points: rows.map((r) => [r.poolSize, r.p50Ms]) },
-          {
-            name: 'pool wait p99',
-            points: rows.map((r) => [r.poolSize, r.acquireWaitP99Ms ?? Number.NaN]),
-          },
-        ],
-      },
-      {
-        title: 'Throughput',
-        yLabel: 'requests / s',
-        markers: marker,
-        series: [{ name: 'req/s', points: rows.map((r) => [r.poolSize, r.rps]) }],
-      },
-    ],
-  }),
-);
+const chart = renderLineChart({
+  title: `Pool size sweep: ${connections} concurrent connections, ${cores} cores`,
+  xLabel: 'pool size (max connections)',
+  xLog: true,
+  panels: [
+    {
+      title: 'Latency',
+      yLabel: 'ms',
+      yLog: true,
+      markers: marker,
+      series: [
+        { name: 'p99', points: rows.map((r) => [r.poolSize, r.p99Ms]) },
+        { name: 'p50', points: rows.map((r) => [r.poolSize, r.p50Ms]) },
+        {
+          name: 'pool wait p99',
+          points: rows.map((r) => [r.poolSize, r.acquireWaitP99Ms ?? Number.NaN]),
+        },
+      ],
+    },
+    {
+      title: 'Throughput',
+      yLabel: 'requests / s',
+      markers: marker,
+      series: [{ name: 'req/s', points: rows.map((r) => [r.poolSize, r.rps]) }],
+    },
+  ],
+});
+await writeResult({
+  pocDir: root,
+  poc: 'poc-71',
+  bench: 'sweep',
+  script: 'bench',
+  // Every knob spelled out, so the command re-runs this sweep even if a default changes.
+  argv: [
+    ...['--sizes', sizes.join(','), '--connections', String(connections)],
+    ...['--duration', String(durationSec), '--warmup', String(warmupSec)],
+    ...['--repeats', String(repeats), ...(args.write ? ['--write'] : [])],
+  ],
+  write: args.write,
+  outDir: args.out,
+  services: { postgres: await postgresVersion(config.POSTGRES_URL) },
+  data,
+  files: { 'sweep.svg': chart },
+});
 console.log(JSON.stringify(summary));
-console.log(`wrote ${join(args.out, 'sweep.json')} and sweep.svg`);

@@ -5,18 +5,18 @@
  *
  *   pnpm --filter poc-72 bench [--rate 20 --error-rate 0.2 --duration 30]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion } from '@pocs/shared/service-versions';
 import { type LeakExperimentResult, runLeakExperiment } from '../scripts/experiment.ts';
 import { loadConfig } from '../src/config.ts';
 import { measureWithClientCost } from './with-client-cost.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-72 bench [options]
   --rate               refunds/s, open loop, same for every run (default 20)
   --error-rate         share of refunds sent over balance, 0..1 (default 0.2)
@@ -25,7 +25,7 @@ const args = parseCli(
   --acquire-timeout-ms PG_ACQUIRE_TIMEOUT_MS (default 2000)
   --leak-threshold-ms  PG_LEAK_THRESHOLD_MS (default 2000)
   --port               port for the service under test (default 3472)
-  --out                folder for leak.json and leak.svg (default results/)`,
+  --out                folder for leak.json and leak.svg (default: see --write)`,
   {
     rate: { type: 'string', default: '20' },
     'error-rate': { type: 'string', default: '0.2' },
@@ -34,7 +34,7 @@ const args = parseCli(
     'acquire-timeout-ms': { type: 'string', default: '2000' },
     'leak-threshold-ms': { type: 'string', default: '2000' },
     port: { type: 'string', default: '3472' },
-    out: { type: 'string', default: join(root, 'results') },
+    out: { type: 'string' },
   },
 );
 const errorRate = Number(args['error-rate']);
@@ -91,15 +91,8 @@ const series = (r: LeakExperimentResult) => ({
   responses: r.load.perSecond,
 });
 const summary = { bug: totals(bug), bugForceRelease: totals(forced), fix: totals(fix) };
-const result = {
-  poc: 'poc-72',
-  bench: 'connection leak: bug vs force-release vs fix',
-  command:
-    `pnpm --filter poc-72 bench -- --rate ${settings.ratePerSec} --error-rate ${settings.errorRate} ` +
-    `--duration ${settings.durationSec} --pool ${settings.poolMax} --acquire-timeout-ms ${settings.acquireTimeoutMs} ` +
-    `--leak-threshold-ms ${settings.leakThresholdMs}`,
-  recordedAt: new Date().toISOString(),
-  machine: { cores: availableParallelism(), node: process.version },
+const data = {
+  description: 'connection leak: bug vs force-release vs fix',
   settings: {
     ...settings,
     load: 'open loop; every 5th refund (error rate 0.2) asks for more than the order balance → 409',
@@ -109,39 +102,53 @@ const result = {
   series: { bug: series(bug), bugForceRelease: series(forced), fix: series(fix) },
 };
 
-await mkdir(args.out, { recursive: true });
-await writeFile(join(args.out, 'leak.json'), `${JSON.stringify(result, null, 2)}\n`);
 const leased = (r: LeakExperimentResult) =>
   r.samples.map((s) => [s.second, s.leased] as [number, number]);
 const perSecond = (r: LeakExperimentResult, k: 'ok' | 'unavailable') =>
   r.load.perSecond.map((s) => [s.second, s[k]] as [number, number]);
-await writeFile(
-  join(args.out, 'leak.svg'),
-  renderLineChart({
-    title: `Leak on the error path: ${settings.ratePerSec} refunds/s, ${settings.errorRate * 100}% failing, pool ${settings.poolMax}`,
-    xLabel: 'seconds since the load started',
-    panels: [
-      {
-        title: 'Clients checked out',
-        yLabel: `clients (pool max ${settings.poolMax})`,
-        series: [
-          { name: 'bug', points: leased(bug) },
-          { name: 'bug + force-release', points: leased(forced) },
-          { name: 'fix (withClient)', points: leased(fix) },
-        ],
-      },
-      {
-        title: 'Responses per second',
-        yLabel: 'responses / s',
-        series: [
-          { name: 'bug: 201', points: perSecond(bug, 'ok') },
-          { name: 'bug: 503', points: perSecond(bug, 'unavailable') },
-          { name: 'fix: 201', points: perSecond(fix, 'ok') },
-        ],
-      },
-    ],
-  }),
-);
+const chart = renderLineChart({
+  title: `Leak on the error path: ${settings.ratePerSec} refunds/s, ${settings.errorRate * 100}% failing, pool ${settings.poolMax}`,
+  xLabel: 'seconds since the load started',
+  panels: [
+    {
+      title: 'Clients checked out',
+      yLabel: `clients (pool max ${settings.poolMax})`,
+      series: [
+        { name: 'bug', points: leased(bug) },
+        { name: 'bug + force-release', points: leased(forced) },
+        { name: 'fix (withClient)', points: leased(fix) },
+      ],
+    },
+    {
+      title: 'Responses per second',
+      yLabel: 'responses / s',
+      series: [
+        { name: 'bug: 201', points: perSecond(bug, 'ok') },
+        { name: 'bug: 503', points: perSecond(bug, 'unavailable') },
+        { name: 'fix: 201', points: perSecond(fix, 'ok') },
+      ],
+    },
+  ],
+});
+await writeResult({
+  pocDir: root,
+  poc: 'poc-72',
+  bench: 'leak',
+  script: 'bench',
+  // Every knob spelled out, so the command re-runs this bench even if a default changes.
+  argv: [
+    ...['--rate', String(settings.ratePerSec), '--error-rate', String(settings.errorRate)],
+    ...['--duration', String(settings.durationSec), '--pool', String(settings.poolMax)],
+    ...['--acquire-timeout-ms', String(settings.acquireTimeoutMs)],
+    ...['--leak-threshold-ms', String(settings.leakThresholdMs)],
+    ...(args.write ? ['--write'] : []),
+  ],
+  write: args.write,
+  outDir: args.out,
+  services: { postgres: await postgresVersion(postgresUrl) },
+  data,
+  files: { 'leak.svg': chart },
+});
 console.log(
   JSON.stringify({
     bug: { leaked: bug.leakedClients, timeouts: bug.acquireTimeouts, ok: bug.load.ok },
@@ -150,4 +157,3 @@ console.log(
     withClientCost: { differenceUs: withClientCost.differenceUs },
   }),
 );
-console.log(`wrote ${join(args.out, 'leak.json')} and leak.svg`);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createPool, type InstrumentedPool } from '@pocs/shared/pool';
+import { median } from '@pocs/shared/stats';
 
 export interface WithClientCost {
   poolMax: number;
@@ -101,12 +102,6 @@ export async function measureWithClientCost({
   } finally {
     await pool.end();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

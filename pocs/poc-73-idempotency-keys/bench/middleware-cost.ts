@@ -9,19 +9,20 @@
  *   pnpm --filter poc-73 bench [--requests 3000 --duration 8]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { renderLineChart } from '@pocs/shared/chart';
 import { startChildService } from '@pocs/shared/child-service';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { createPool } from '@pocs/shared/pool';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion, redisVersion } from '@pocs/shared/service-versions';
+import { median, percentile } from '@pocs/shared/stats';
 import autocannon from 'autocannon';
 import { pocRoot } from '../scripts/experiment.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-73 bench [options]
   --requests   sequential requests per store for the latency figure (default 3000)
   --duration   seconds per autocannon run (default 8)
@@ -81,12 +82,7 @@ function sequentialLatencies(url: string, n: number): Promise<number[]> {
   })();
 }
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return (
-    Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! * 1000) / 1000
-  );
-};
+const quantile = (values: number[], q: number) => Math.round(percentile(values, q) * 1000) / 1000;
 
 async function throughput(url: string, connections: number) {
   const result = await autocannon({
@@ -174,11 +170,6 @@ try {
   redis.disconnect();
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const runs: Run[] = stores.map((store) => {
   const mine = rawRuns.filter((r) => r.store === store);
   return {
@@ -211,39 +202,42 @@ for (const s of summary) {
   );
 }
 
-const out = join(pocRoot, 'results');
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'middleware-cost.json'),
-  `${JSON.stringify(
+const data = {
+  endpoint: 'POST /widgets: one Postgres INSERT; a fresh Idempotency-Key per request',
+  settings: { requests, durationSec, repeats, connections: connectionsList },
+  runs,
+  rawRuns,
+  summary,
+};
+const chart = renderLineChart({
+  title: 'Idempotency middleware cost: same endpoint, three ways',
+  xLabel: 'concurrent connections',
+  panels: [
     {
-      command: `pnpm --filter poc-73 bench -- --requests ${requests} --duration ${durationSec} --repeats ${repeats}`,
-      at: new Date().toISOString(),
-      endpoint: 'POST /widgets: one Postgres INSERT; a fresh Idempotency-Key per request',
-      settings: { requests, durationSec, repeats, connections: connectionsList },
-      runs,
-      rawRuns,
-      summary,
+      title: 'throughput',
+      yLabel: 'req/s',
+      series: runs.map((r) => ({
+        name: r.store === 'none' ? 'no middleware' : `${r.store} store`,
+        points: r.throughput.map((l) => [l.connections, l.reqPerSec] as [number, number]),
+      })),
     },
-    null,
-    2,
-  )}\n`,
-);
-await writeFile(
-  join(out, 'middleware-cost.svg'),
-  renderLineChart({
-    title: 'Idempotency middleware cost: same endpoint, three ways',
-    xLabel: 'concurrent connections',
-    panels: [
-      {
-        title: 'throughput',
-        yLabel: 'req/s',
-        series: runs.map((r) => ({
-          name: r.store === 'none' ? 'no middleware' : `${r.store} store`,
-          points: r.throughput.map((l) => [l.connections, l.reqPerSec] as [number, number]),
-        })),
-      },
-    ],
-  }),
-);
-console.log(`wrote ${join(out, 'middleware-cost.json')} and middleware-cost.svg`);
+  ],
+});
+await writeResult({
+  pocDir: pocRoot,
+  poc: 'poc-73',
+  bench: 'middleware-cost',
+  script: 'bench',
+  // Every knob spelled out, so the command re-runs this bench even if a default changes.
+  argv: [
+    ...['--requests', String(requests), '--duration', String(durationSec)],
+    ...['--repeats', String(repeats), ...(args.write ? ['--write'] : [])],
+  ],
+  write: args.write,
+  services: {
+    postgres: await postgresVersion(postgresUrl),
+    redis: await redisVersion(process.env.REDIS_URL ?? serviceDefaults.REDIS_URL),
+  },
+  data,
+  files: { 'middleware-cost.svg': chart },
+});

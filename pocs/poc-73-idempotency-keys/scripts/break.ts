@@ -6,13 +6,13 @@
  * Steady-state hypothesis: with keys, 0 customers are charged twice and both ledgers
  * reconcile, even with ≥ 20% of provider calls failing. Without keys, double charges > 0.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
 import { type PaymentsExperimentResult, pocRoot, runPaymentsExperiment } from './experiment.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-73 break [options]
   --payments     logical payments per run (default 10000, env PAYMENTS)
   --concurrency  payments in flight at once (default 64)
@@ -20,7 +20,7 @@ const args = parseCli(
   --reset-pct    % of provider connections reset (default 10)
   --timeout-ms   the API's provider-call timeout (default 250)
   --mode         both | with-keys | without-keys (default both)
-  --write        also write results/headline.json (the bench does this)`,
+  results: headline.json`,
   {
     payments: { type: 'string', default: process.env.PAYMENTS ?? '10000' },
     concurrency: { type: 'string', default: '64' },
@@ -28,7 +28,6 @@ const args = parseCli(
     'reset-pct': { type: 'string', default: '10' },
     'timeout-ms': { type: 'string', default: '250' },
     mode: { type: 'string', default: 'both' },
-    write: { type: 'boolean', default: false },
   },
 );
 const mode = args.mode;
@@ -79,12 +78,16 @@ console.table(
     ]),
   ),
 );
-if (args.write) {
-  const file = join(pocRoot, 'results', 'headline.json');
-  await writeFile(
-    file,
-    `${JSON.stringify({ command: 'pnpm --filter poc-73 break -- --write', at: new Date().toISOString(), runs }, null, 2)}\n`,
-  );
-  console.log(`wrote ${file}`);
-}
+await writeResult({
+  pocDir: pocRoot,
+  poc: 'poc-73',
+  bench: 'headline',
+  script: 'break',
+  write: args.write,
+  services: {
+    postgres: await postgresVersion(process.env.POSTGRES_URL ?? serviceDefaults.POSTGRES_URL),
+    toxiproxy: await toxiproxyVersion(process.env.TOXIPROXY_URL ?? serviceDefaults.TOXIPROXY_URL),
+  },
+  data: { runs },
+});
 console.log('Services stopped, proxy deleted, schemas dropped.');

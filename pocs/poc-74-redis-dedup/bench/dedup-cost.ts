@@ -7,14 +7,15 @@
  * Writes results/dedup-cost.json and results/dedup-cost.svg.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { createPool } from '@pocs/shared/pool';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion, rabbitmqVersion, redisVersion } from '@pocs/shared/service-versions';
+import { median, percentile, sortAsc } from '@pocs/shared/stats';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { deleteKeys, runDedupExperiment } from '../scripts/experiment.ts';
@@ -22,7 +23,7 @@ import { loadConfig } from '../src/config.ts';
 import { claim, dedupKey } from '../src/dedup.ts';
 import { claimInPostgres, ensureSchema, tables } from '../src/store.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-74 bench [options]
   --ops     dedup decisions per (method, concurrency) point (default 4000)
   --orders  orders per end-to-end consumer run (default 5000)
@@ -38,7 +39,7 @@ const ops = intFlag('ops', args.ops);
 const orders = intFlag('orders', args.orders);
 const config = loadConfig();
 const concurrencies = [1, 4, 16, 64];
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const pocDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 type Method = 'redis SET NX PX' | 'redis GET then SET' | 'postgres insert on conflict';
 
@@ -46,7 +47,7 @@ const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** Percentile in ms with µs resolution: dedup decisions take well under a millisecond. */
 const pct = (sorted: number[], q: number) =>
-  Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! * 1000) / 1000;
+  Math.round(percentile(sorted, q, { sorted: true }) * 1000) / 1000;
 
 /** `concurrency` workers take message ids off one counter until `ops` decisions are made. */
 async function measure(concurrency: number, decide: (id: string) => Promise<unknown>) {
@@ -65,13 +66,13 @@ async function measure(concurrency: number, decide: (id: string) => Promise<unkn
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  const sorted = sortAsc(latencies);
   return {
     concurrency,
     ops,
     opsPerSec: Math.round(ops / seconds),
-    p50Ms: pct(latencies, 0.5),
-    p99Ms: pct(latencies, 0.99),
+    p50Ms: pct(sorted, 0.5),
+    p99Ms: pct(sorted, 0.99),
   };
 }
 
@@ -163,8 +164,7 @@ try {
     }
   }
   for (const [setup] of setups) {
-    const sorted = [...times.get(setup)!].sort((a, b) => a - b);
-    const firstPassMs = sorted[Math.floor(sorted.length / 2)]!;
+    const firstPassMs = median(times.get(setup)!);
     const row = {
       setup,
       orders,
@@ -213,24 +213,7 @@ const summary = {
     consumer.map((r) => [r.setup, r.shipmentInsertMsPerMessage]),
   ),
 };
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'dedup-cost.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-74',
-      command: 'pnpm --filter poc-74 bench',
-      recordedAt: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version },
-      opsPerPoint: ops,
-      summary,
-      primitives,
-      consumer,
-    },
-    null,
-    2,
-  )}\n`,
-);
+const data = { opsPerPoint: ops, summary, primitives, consumer };
 const series = (field: 'opsPerSec' | 'p50Ms') =>
   (['redis SET NX PX', 'redis GET then SET', 'postgres insert on conflict'] as Method[]).map(
     (m) => ({
@@ -240,16 +223,26 @@ const series = (field: 'opsPerSec' | 'p50Ms') =>
         .map((r) => [r.concurrency, r[field]] as [number, number]),
     }),
   );
-await writeFile(
-  join(out, 'dedup-cost.svg'),
-  renderLineChart({
-    title: 'One dedup decision: Redis vs Postgres',
-    xLabel: 'concurrent callers',
-    xLog: true,
-    panels: [
-      { title: 'throughput', yLabel: 'decisions/s', series: series('opsPerSec') },
-      { title: 'latency p50', yLabel: 'ms', series: series('p50Ms') },
-    ],
-  }),
-);
-console.log(`wrote ${join(out, 'dedup-cost.json')} and dedup-cost.svg`);
+const chart = renderLineChart({
+  title: 'One dedup decision: Redis vs Postgres',
+  xLabel: 'concurrent callers',
+  xLog: true,
+  panels: [
+    { title: 'throughput', yLabel: 'decisions/s', series: series('opsPerSec') },
+    { title: 'latency p50', yLabel: 'ms', series: series('p50Ms') },
+  ],
+});
+await writeResult({
+  pocDir,
+  poc: 'poc-74',
+  bench: 'dedup-cost',
+  script: 'bench:cost',
+  write: args.write,
+  services: {
+    redis: await redisVersion(config.REDIS_URL),
+    postgres: await postgresVersion(config.POSTGRES_URL),
+    rabbitmq: await rabbitmqVersion(config.RABBITMQ_URL),
+  },
+  data,
+  files: { 'dedup-cost.svg': chart },
+});

@@ -6,16 +6,17 @@
  *
  * Writes results/duplicates.json and results/duplicates.svg.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion, rabbitmqVersion, redisVersion } from '@pocs/shared/service-versions';
 import { runDedupExperiment } from '../scripts/experiment.ts';
 import { type PrivateRedis, startPrivateRedis } from '../scripts/private-redis.ts';
 import { type DedupStrategy, loadConfig } from '../src/config.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-74 bench:duplicates [options]
   --orders      orders per run (default 200)
   --redis-port  port of the private, restartable redis-server (default 6489)`,
@@ -42,7 +43,7 @@ const setups: [string, DedupStrategy, boolean][] = [
   ['atomic + unique constraint', 'atomic', true],
   ['unique constraint only', 'none', true],
 ];
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const pocDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Row {
   setup: string;
@@ -122,25 +123,14 @@ try {
   await redis?.stop();
 }
 
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'duplicates.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-74',
-      command: 'pnpm --filter poc-74 bench:duplicates',
-      recordedAt: new Date().toISOString(),
-      orders,
-      consumers: common.consumers,
-      prefetch: common.prefetch,
-      redeliveries,
-      copies,
-      restart,
-    },
-    null,
-    2,
-  )}\n`,
-);
+const data = {
+  orders,
+  consumers: common.consumers,
+  prefetch: common.prefetch,
+  redeliveries,
+  copies,
+  restart,
+};
 // Short legend names (the chart's legend column is narrow); the JSON keeps the full ones.
 const legend: Record<string, string> = {
   none: 'none',
@@ -157,24 +147,33 @@ const series = (rows: Row[], extra: (x: number) => number) =>
       .filter((r) => r.setup === setup)
       .map((r) => [extra(r.x), r.duplicates] as [number, number]),
   }));
-await writeFile(
-  join(out, 'duplicates.svg'),
-  renderLineChart({
-    title: `Duplicate shipments for ${orders} orders (SET NX and constraint lines sit on 0)`,
-    xLabel:
-      'extra deliveries per message: lost acks (top), extra copies published at once (bottom)',
-    panels: [
-      {
-        title: 'redeliveries after lost acks',
-        yLabel: 'duplicate shipments',
-        series: series(redeliveries, (x) => x),
-      },
-      {
-        title: 'concurrent copies',
-        yLabel: 'duplicate shipments',
-        series: series(copies, (x) => x - 1),
-      },
-    ],
-  }),
-);
-console.log(`wrote ${join(out, 'duplicates.json')} and duplicates.svg`);
+const chart = renderLineChart({
+  title: `Duplicate shipments for ${orders} orders (SET NX and constraint lines sit on 0)`,
+  xLabel: 'extra deliveries per message: lost acks (top), extra copies published at once (bottom)',
+  panels: [
+    {
+      title: 'redeliveries after lost acks',
+      yLabel: 'duplicate shipments',
+      series: series(redeliveries, (x) => x),
+    },
+    {
+      title: 'concurrent copies',
+      yLabel: 'duplicate shipments',
+      series: series(copies, (x) => x - 1),
+    },
+  ],
+});
+await writeResult({
+  pocDir,
+  poc: 'poc-74',
+  bench: 'duplicates',
+  script: 'bench:duplicates',
+  write: args.write,
+  services: {
+    rabbitmq: await rabbitmqVersion(config.RABBITMQ_URL),
+    redis: await redisVersion(config.REDIS_URL),
+    postgres: await postgresVersion(config.POSTGRES_URL),
+  },
+  data,
+  files: { 'duplicates.svg': chart },
+});

@@ -5,13 +5,14 @@
  *
  *   pnpm --filter poc-75 bench [--herd-clients 200 --outage-ms 10000]   (about 4 minutes)
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backoffStrategies } from '@pocs/shared/backoff';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { serviceDefaults } from '@pocs/shared/config';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
 import {
   type AmplificationResult,
   type HerdResult,
@@ -25,7 +26,7 @@ import { type ContentionResult, runContention } from '../src/contention.ts';
 import { type SimulationResult, simulateContention } from '../src/simulation.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-75 bench [options]
   --base-ms       backoff base, ms (default 5)
   --cap-ms        backoff cap, ms (default 2000)
@@ -38,7 +39,7 @@ const args = parseCli(
   --capacity      dependency capacity per 100 ms (default 40)
   --attempt-timeout-ms  per-attempt timeout in the blackholed-network herd, ms (default 250)
   --port          port for the dependency (default 3475)
-  --out           folder for backoff.json and the charts (default results/)`,
+  --out           folder for backoff.json and the charts (default: see --write)`,
   {
     'base-ms': { type: 'string', default: '5' },
     'cap-ms': { type: 'string', default: '2000' },
@@ -51,7 +52,7 @@ const args = parseCli(
     capacity: { type: 'string', default: '40' },
     'attempt-timeout-ms': { type: 'string', default: '250' },
     port: { type: 'string', default: '3475' },
-    out: { type: 'string', default: join(root, 'results') },
+    out: { type: 'string' },
   },
 );
 const list = (name: string, raw: string) => raw.split(',').map((v) => intFlag(name, v.trim()));
@@ -155,14 +156,8 @@ const at = (clients: number, strategy: string) => ({
 });
 const maxLive = Math.max(...liveClients);
 const result = {
-  poc: 'poc-75',
-  bench: 'backoff strategies: contention (simulated and live), thundering herd, amplification',
-  command:
-    `pnpm --filter poc-75 bench -- --base-ms ${baseMs} --cap-ms ${capMs} --think-ms ${thinkMs} ` +
-    `--sim-clients ${simClients.join(',')} --live-clients ${liveClients.join(',')} --seed ${seed} ` +
-    `--herd-clients ${herdClients} --outage-ms ${outageMs} --capacity ${capacity} --attempt-timeout-ms ${attemptTimeoutMs}`,
-  recordedAt: new Date().toISOString(),
-  machine: { cores: availableParallelism(), node: process.version },
+  description:
+    'backoff strategies: contention (simulated and live), thundering herd, amplification',
   settings: {
     baseMs,
     capMs,
@@ -200,8 +195,6 @@ function ratio(a: number | undefined, b: number | undefined) {
   return a === undefined || b === undefined ? null : Math.round((a / b) * 1000) / 1000;
 }
 
-await mkdir(args.out, { recursive: true });
-await writeFile(join(args.out, 'backoff.json'), `${JSON.stringify(result, null, 2)}\n`);
 const names: Record<string, string> = {
   none: 'no jitter',
   full: 'full jitter',
@@ -216,31 +209,28 @@ const perStrategy = <R extends { clients: number; strategy: string }>(
     name: names[s]!,
     points: rows.filter((r) => r.strategy === s).map((r) => [r.clients, y(r)] as [number, number]),
   }));
-await writeFile(
-  join(args.out, 'contention.svg'),
-  renderLineChart({
-    title: `One contended row, base ${baseMs} ms, cap ${capMs} ms: calls until every client wrote once`,
-    xLabel: 'clients',
-    panels: [
-      {
-        title: 'Seeded simulation: total calls',
-        yLabel: 'calls',
-        series: perStrategy(simulation, (r) => r.calls),
-      },
-      {
-        title: 'Live on Postgres: total calls',
-        yLabel: 'calls',
-        series: perStrategy(live, (r) => r.calls),
-      },
-      {
-        title: 'Live on Postgres: time until the last write (log scale)',
-        yLabel: 'ms',
-        yLog: true,
-        series: perStrategy(live, (r) => Math.max(1, r.completionMs)),
-      },
-    ],
-  }),
-);
+const contentionSvg = renderLineChart({
+  title: `One contended row, base ${baseMs} ms, cap ${capMs} ms: calls until every client wrote once`,
+  xLabel: 'clients',
+  panels: [
+    {
+      title: 'Seeded simulation: total calls',
+      yLabel: 'calls',
+      series: perStrategy(simulation, (r) => r.calls),
+    },
+    {
+      title: 'Live on Postgres: total calls',
+      yLabel: 'calls',
+      series: perStrategy(live, (r) => r.calls),
+    },
+    {
+      title: 'Live on Postgres: time until the last write (log scale)',
+      yLabel: 'ms',
+      yLog: true,
+      series: perStrategy(live, (r) => Math.max(1, r.completionMs)),
+    },
+  ],
+});
 const recoveryWindow = (r: HerdResult) =>
   r.windows
     .filter((w) => w.atMs >= r.recoveredAtMs - 1_000 && w.atMs < r.recoveredAtMs + 6_000)
@@ -251,26 +241,44 @@ const recoveryWindow = (r: HerdResult) =>
           number,
         ],
     );
-await writeFile(
-  join(args.out, 'herd.svg'),
-  renderLineChart({
-    title: `${herdClients} clients retrying through a ${outageMs / 1000} s outage (capacity ${capacity} per 100 ms)`,
-    xLabel: 'seconds since the dependency recovered',
-    panels: [
-      {
-        title: 'Requests per 100 ms at the dependency around recovery',
-        yLabel: 'requests / 100 ms',
-        series: herd.map((r) => ({ name: names[r.strategy]!, points: recoveryWindow(r) })),
-        markers: [{ x: 0, label: 'recovered' }],
-      },
-      {
-        title: `Same, the network blackholed by toxiproxy (attempts time out after ${attemptTimeoutMs} ms)`,
-        yLabel: 'requests / 100 ms',
-        series: herdNetwork.map((r) => ({ name: names[r.strategy]!, points: recoveryWindow(r) })),
-        markers: [{ x: 0, label: 'healed' }],
-      },
-    ],
-  }),
-);
+const herdSvg = renderLineChart({
+  title: `${herdClients} clients retrying through a ${outageMs / 1000} s outage (capacity ${capacity} per 100 ms)`,
+  xLabel: 'seconds since the dependency recovered',
+  panels: [
+    {
+      title: 'Requests per 100 ms at the dependency around recovery',
+      yLabel: 'requests / 100 ms',
+      series: herd.map((r) => ({ name: names[r.strategy]!, points: recoveryWindow(r) })),
+      markers: [{ x: 0, label: 'recovered' }],
+    },
+    {
+      title: `Same, the network blackholed by toxiproxy (attempts time out after ${attemptTimeoutMs} ms)`,
+      yLabel: 'requests / 100 ms',
+      series: herdNetwork.map((r) => ({ name: names[r.strategy]!, points: recoveryWindow(r) })),
+      markers: [{ x: 0, label: 'healed' }],
+    },
+  ],
+});
+await writeResult({
+  pocDir: root,
+  poc: 'poc-75',
+  bench: 'backoff',
+  script: 'bench',
+  // Every knob spelled out, so the command re-runs this bench even if a default changes.
+  argv: [
+    ...['--base-ms', String(baseMs), '--cap-ms', String(capMs), '--think-ms', String(thinkMs)],
+    ...['--sim-clients', simClients.join(','), '--live-clients', liveClients.join(',')],
+    ...['--seed', String(seed), '--herd-clients', String(herdClients)],
+    ...['--outage-ms', String(outageMs), '--capacity', String(capacity)],
+    ...['--attempt-timeout-ms', String(attemptTimeoutMs), ...(args.write ? ['--write'] : [])],
+  ],
+  write: args.write,
+  outDir: args.out,
+  services: {
+    postgres: await postgresVersion(POSTGRES_URL),
+    toxiproxy: await toxiproxyVersion(serviceDefaults.TOXIPROXY_URL),
+  },
+  data: result,
+  files: { 'contention.svg': contentionSvg, 'herd.svg': herdSvg },
+});
 console.log(JSON.stringify(result.targets));
-console.log(`wrote ${join(args.out, 'backoff.json')}, contention.svg and herd.svg`);

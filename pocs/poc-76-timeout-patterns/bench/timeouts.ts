@@ -5,11 +5,13 @@
  *
  *   pnpm --filter poc-76 bench        (about 2.5 minutes; writes results/timeouts.json + .svg)
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
+import { percentile } from '@pocs/shared/stats';
 import { benchPorts, startChain } from '../scripts/chain.ts';
 import { measureAmplification } from '../scripts/experiment.ts';
 import {
@@ -21,7 +23,7 @@ import {
 } from '../scripts/schedule.ts';
 import { loadConfig } from '../src/config.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-76 bench [options]
   --rate          gateway requests/s, open loop (default 20)
   --probe         inventory requests for the latency distribution (default 5000)`,
@@ -32,7 +34,7 @@ const args = parseCli(
 );
 const config = loadConfig();
 const postgresUrl = config.POSTGRES_URL;
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const pocDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schedule: ScheduleOptions = {
   ratePerSec: intFlag('rate', args.rate),
   normalSec: 5,
@@ -150,36 +152,24 @@ const slim = (r: ScheduleResult) => ({
   inventoryCalls: r.inventoryCalls,
   samples: r.samples,
 });
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'timeouts.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-76',
-      command: 'pnpm --filter poc-76 bench',
-      recordedAt: new Date().toISOString(),
-      inventoryLatency: probe,
-      timeouts: {
-        rule: 'per-try timeout = 2 × inventory p99.9 (rounded up to 10 ms, floor 150 ms); orders budget = (1 + ORDERS_RETRIES) × per-try + HOP_RESERVE_MS, rounded up to 100 ms; gateway deadline = orders budget + 100 ms for its own hop',
-        derivedOrdersTimeoutMs:
-          Math.ceil(
-            ((1 + config.ORDERS_RETRIES) * derivedTryTimeoutMs + config.HOP_RESERVE_MS) / 100,
-          ) * 100,
-        derivedTryTimeoutMs,
-        INVENTORY_TIMEOUT_MS: config.INVENTORY_TIMEOUT_MS,
-        ORDERS_RETRIES: config.ORDERS_RETRIES,
-        ORDERS_TIMEOUT_MS: config.ORDERS_TIMEOUT_MS,
-        GATEWAY_DEADLINE_MS: config.GATEWAY_DEADLINE_MS,
-      },
-      schedule: { ...schedule, print: undefined },
-      broken: slim(runs.broken),
-      fixed: slim(runs.fixed),
-      amplification,
-    },
-    null,
-    2,
-  )}\n`,
-);
+const data = {
+  inventoryLatency: probe,
+  timeouts: {
+    rule: 'per-try timeout = 2 × inventory p99.9 (rounded up to 10 ms, floor 150 ms); orders budget = (1 + ORDERS_RETRIES) × per-try + HOP_RESERVE_MS, rounded up to 100 ms; gateway deadline = orders budget + 100 ms for its own hop',
+    derivedOrdersTimeoutMs:
+      Math.ceil(((1 + config.ORDERS_RETRIES) * derivedTryTimeoutMs + config.HOP_RESERVE_MS) / 100) *
+      100,
+    derivedTryTimeoutMs,
+    INVENTORY_TIMEOUT_MS: config.INVENTORY_TIMEOUT_MS,
+    ORDERS_RETRIES: config.ORDERS_RETRIES,
+    ORDERS_TIMEOUT_MS: config.ORDERS_TIMEOUT_MS,
+    GATEWAY_DEADLINE_MS: config.GATEWAY_DEADLINE_MS,
+  },
+  schedule: { ...schedule, print: undefined },
+  broken: slim(runs.broken),
+  fixed: slim(runs.fixed),
+  amplification,
+};
 const p99BySecond = (r: ScheduleResult) => {
   const bySec = new Map<number, number[]>();
   for (const q of r.requests) {
@@ -188,8 +178,7 @@ const p99BySecond = (r: ScheduleResult) => {
     bySec.set(sec, [...(bySec.get(sec) ?? []), lat]);
   }
   return [...bySec.entries()].map(([sec, l]): [number, number] => {
-    const sorted = l.sort((a, b) => a - b);
-    return [sec, sorted[Math.ceil(0.99 * sorted.length) - 1]! / 1000];
+    return [sec, percentile(l, 0.99) / 1000];
   });
 };
 const markers = [
@@ -197,31 +186,40 @@ const markers = [
   { x: schedule.normalSec + schedule.latencySec, label: 'blackhole' },
   { x: schedule.normalSec + schedule.latencySec + schedule.blackholeSec, label: 'removed' },
 ];
-await writeFile(
-  join(out, 'timeouts.svg'),
-  renderLineChart({
-    title: `Gateway under 10 s latency then a blackhole at inventory (${schedule.ratePerSec} req/s)`,
-    xLabel: 'seconds',
-    panels: [
-      {
-        title: 'requests in flight at the gateway',
-        yLabel: 'requests',
-        markers,
-        series: (['broken', 'fixed'] as const).map((m) => ({
-          name: m === 'broken' ? 'no timeouts' : 'fixed',
-          points: runs[m].samples.map((s): [number, number] => [s.atSec, s.gateway]),
-        })),
-      },
-      {
-        title: 'p99 latency by send second (given up = 15 s)',
-        yLabel: 'seconds',
-        markers,
-        series: (['broken', 'fixed'] as const).map((m) => ({
-          name: m === 'broken' ? 'no timeouts' : 'fixed',
-          points: p99BySecond(runs[m]),
-        })),
-      },
-    ],
-  }),
-);
-console.log(`wrote ${join(out, 'timeouts.json')} and timeouts.svg`);
+const chart = renderLineChart({
+  title: `Gateway under 10 s latency then a blackhole at inventory (${schedule.ratePerSec} req/s)`,
+  xLabel: 'seconds',
+  panels: [
+    {
+      title: 'requests in flight at the gateway',
+      yLabel: 'requests',
+      markers,
+      series: (['broken', 'fixed'] as const).map((m) => ({
+        name: m === 'broken' ? 'no timeouts' : 'fixed',
+        points: runs[m].samples.map((s): [number, number] => [s.atSec, s.gateway]),
+      })),
+    },
+    {
+      title: 'p99 latency by send second (given up = 15 s)',
+      yLabel: 'seconds',
+      markers,
+      series: (['broken', 'fixed'] as const).map((m) => ({
+        name: m === 'broken' ? 'no timeouts' : 'fixed',
+        points: p99BySecond(runs[m]),
+      })),
+    },
+  ],
+});
+await writeResult({
+  pocDir,
+  poc: 'poc-76',
+  bench: 'timeouts',
+  script: 'bench',
+  write: args.write,
+  services: {
+    postgres: await postgresVersion(postgresUrl),
+    toxiproxy: await toxiproxyVersion(config.TOXIPROXY_URL),
+  },
+  data,
+  files: { 'timeouts.svg': chart },
+});

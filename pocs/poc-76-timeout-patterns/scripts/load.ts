@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { percentileOrNull } from '@pocs/shared/stats';
 import { sleep } from '@pocs/shared/wait';
 
 export interface Sent {
@@ -69,9 +70,8 @@ export function driveLoad({
 
 /** Nearest-rank percentile, whole ms; null without samples. */
 export function percentileMs(values: number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+  const p = percentileOrNull(values, q);
+  return p === null ? null : Math.round(p);
 }
 
 /** Requests not answered within limitMs of being sent, as of nowMs (load clock). */

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { percentile, sortAsc } from '@pocs/shared/stats';
 import { sleep } from '@pocs/shared/wait';
 import { blackholeToxic, type Chain, latencyToxic } from './chain.ts';
 import { driveLoad, percentileMs, type Sent } from './load.ts';
@@ -164,12 +165,8 @@ export async function measureInventoryLatency(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const q = (p: number) => {
-    const sorted = [...latencies].sort((a, b) => a - b);
-    return (
-      Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]! * 10) / 10
-    );
-  };
+  const sorted = sortAsc(latencies);
+  const q = (p: number) => Math.round(percentile(sorted, p, { sorted: true }) * 10) / 10;
   return { requests, concurrency, p50Ms: q(0.5), p99Ms: q(0.99), p999Ms: q(0.999), maxMs: q(1) };
 }
 

@@ -4,16 +4,17 @@
  *   pnpm --filter poc-77 bench [--long 60 --short 20]
  * Writes results/overload.json, results/overload-10x.svg and results/overload-2x.svg.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
+import { rabbitmqVersion } from '@pocs/shared/service-versions';
 import { measureCapacity, type OverloadResult, runOverload } from '../scripts/experiment.ts';
 import { capacityPerSec, loadConfig } from '../src/config.ts';
 import { runStreamIngest } from '../src/stream-ingest.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-77 bench [options]
   --long          seconds of 10× overload per mode (default 60)
   --short         seconds of 2× overload per limit (default 20)
@@ -124,81 +125,71 @@ const streams = [
   await runStreamIngest({ ...streamScenario, variant: 'pipeline' }),
 ];
 
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
-await mkdir(out, { recursive: true });
-await writeFile(
-  join(out, 'overload.json'),
-  `${JSON.stringify(
-    {
-      poc: 'poc-77',
-      command: 'pnpm --filter poc-77 bench',
-      recordedAt: new Date().toISOString(),
-      machine: 'the shared 2-core dev box, other helpers idle under the bench lock',
-      setup: {
-        workers: config.WORKERS,
-        jobServiceMs: config.JOB_SERVICE_MS,
-        jobMemoryBytes: config.JOB_MEMORY_BYTES,
-        fixedMaxInFlight: config.MAX_IN_FLIGHT,
-        brokerMaxLength: config.BROKER_MAX_LENGTH,
-        deadlineMs,
-        rssBoundMb,
-        maxOldSpaceMb,
-      },
-      capacity,
-      overload10x: { durationSec: longSec, runs: tenX },
-      overload2x: { durationSec: shortSec, runs: twoX },
-      streams: { scenario: streamScenario, runs: streams },
-    },
-    null,
-    2,
-  )}\n`,
-);
+const data = {
+  setup: {
+    workers: config.WORKERS,
+    jobServiceMs: config.JOB_SERVICE_MS,
+    jobMemoryBytes: config.JOB_MEMORY_BYTES,
+    fixedMaxInFlight: config.MAX_IN_FLIGHT,
+    brokerMaxLength: config.BROKER_MAX_LENGTH,
+    deadlineMs,
+    rssBoundMb,
+    maxOldSpaceMb,
+  },
+  capacity,
+  overload10x: { durationSec: longSec, runs: tenX },
+  overload2x: { durationSec: shortSec, runs: twoX },
+  streams: { scenario: streamScenario, runs: streams },
+};
 
 const perSecondOk = (r: OverloadResult): [number, number][] =>
   r.load.perSecond.map((p) => [p.second, p.ok]);
-await writeFile(
-  join(out, 'overload-10x.svg'),
-  renderLineChart({
-    title: `10× overload (${capacityPerSec(config) * 10} jobs/s offered, capacity ${capacity.perSec}/s)`,
-    xLabel: 'seconds',
-    panels: [
-      {
-        title: `service RSS (load stops at ${rssBoundMb} MB)`,
-        yLabel: 'MB',
-        series: tenXRaw.map((r) => ({
-          name: r.mode,
-          points: r.samples.map((s) => [s.tSec, s.rssMb] as [number, number]),
-        })),
-      },
-      {
-        title: `goodput: 200 within ${deadlineMs} ms`,
-        yLabel: 'jobs/s',
-        series: tenXRaw.map((r) => ({ name: r.mode, points: perSecondOk(r) })),
-      },
-    ],
-  }),
-);
-await writeFile(
-  join(out, 'overload-2x.svg'),
-  renderLineChart({
-    title: `2× overload (${capacityPerSec(config) * 2} jobs/s offered): fixed limits vs adaptive`,
-    xLabel: 'seconds',
-    panels: [
-      {
-        title: `goodput: 200 within ${deadlineMs} ms`,
-        yLabel: 'jobs/s',
-        series: twoXRaw.map(({ label, r }) => ({ name: label, points: perSecondOk(r) })),
-      },
-      {
-        title: 'admission limit (log scale)',
-        yLabel: 'in flight',
-        yLog: true,
-        series: twoXRaw.map(({ label, r }) => ({
-          name: label,
-          points: r.samples.map((s) => [s.tSec, s.limit] as [number, number]),
-        })),
-      },
-    ],
-  }),
-);
-console.log(`wrote ${join(out, 'overload.json')}, overload-10x.svg and overload-2x.svg`);
+const tenXSvg = renderLineChart({
+  title: `10× overload (${capacityPerSec(config) * 10} jobs/s offered, capacity ${capacity.perSec}/s)`,
+  xLabel: 'seconds',
+  panels: [
+    {
+      title: `service RSS (load stops at ${rssBoundMb} MB)`,
+      yLabel: 'MB',
+      series: tenXRaw.map((r) => ({
+        name: r.mode,
+        points: r.samples.map((s) => [s.tSec, s.rssMb] as [number, number]),
+      })),
+    },
+    {
+      title: `goodput: 200 within ${deadlineMs} ms`,
+      yLabel: 'jobs/s',
+      series: tenXRaw.map((r) => ({ name: r.mode, points: perSecondOk(r) })),
+    },
+  ],
+});
+const twoXSvg = renderLineChart({
+  title: `2× overload (${capacityPerSec(config) * 2} jobs/s offered): fixed limits vs adaptive`,
+  xLabel: 'seconds',
+  panels: [
+    {
+      title: `goodput: 200 within ${deadlineMs} ms`,
+      yLabel: 'jobs/s',
+      series: twoXRaw.map(({ label, r }) => ({ name: label, points: perSecondOk(r) })),
+    },
+    {
+      title: 'admission limit (log scale)',
+      yLabel: 'in flight',
+      yLog: true,
+      series: twoXRaw.map(({ label, r }) => ({
+        name: label,
+        points: r.samples.map((s) => [s.tSec, s.limit] as [number, number]),
+      })),
+    },
+  ],
+});
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-77',
+  bench: 'overload',
+  script: 'bench',
+  write: args.write,
+  services: { rabbitmq: await rabbitmqVersion(config.RABBITMQ_URL) },
+  data,
+  files: { 'overload-10x.svg': tenXSvg, 'overload-2x.svg': twoXSvg },
+});

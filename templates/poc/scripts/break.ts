@@ -4,10 +4,13 @@
  * Hypothesis: with no fault, p99 stays under 50 ms at 16 connections; with BREAK_SLOW_MS
  * added to each request, p99 rises by at least that much.
  */
-import { intFlag, parseCli } from '@pocs/shared/cli';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { writeResult } from '@pocs/shared/results';
 import { measureLatency } from './latency-run.ts';
 
-const args = parseCli(
+const args = parseResultsCli(
   `usage: pnpm --filter poc-__NN__ break [options]
   --slow-ms      latency injected into each request (default 100)
   --connections  concurrent connections (default 16)
@@ -31,3 +34,11 @@ console.log(`Injecting: +${slowMs} ms in every request`);
 const broken = await measureLatency({ ...common, env: { BREAK_SLOW_MS: String(slowMs) } });
 console.table({ baseline, broken });
 console.log(`p99 moved from ${baseline.p99Ms} ms to ${broken.p99Ms} ms. Services stopped.`);
+await writeResult({
+  pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  poc: 'poc-__NN__',
+  bench: 'break',
+  script: 'break',
+  write: args.write,
+  data: { slowMs, baseline, broken },
+});

@@ -1,16 +1,4 @@
-/** Nearest-rank percentile of an ascending array; null when empty. */
-export function percentile(sortedAsc: readonly number[], q: number): number | null {
-  if (sortedAsc.length === 0) return null;
-  const rank = Math.ceil((q / 100) * sortedAsc.length);
-  return sortedAsc[Math.min(sortedAsc.length, Math.max(1, rank)) - 1] ?? null;
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+import { max, percentileOrNull, sortAsc } from '@pocs/shared/stats';
 
 export const round1 = (v: number | null): number | null =>
   v === null ? null : Math.round(v * 10) / 10;
@@ -24,15 +12,19 @@ export interface LatencySummary {
   maxMs: number | null;
 }
 
+/** Nearest-rank percentiles (@pocs/shared/stats), 0.1 ms; null fields when there are no samples. */
 export function summarizeLatencies(latenciesMs: number[]): LatencySummary {
-  const s = [...latenciesMs].sort((a, b) => a - b);
+  const s = sortAsc(latenciesMs);
+  // pct / 100 as before this used the shared module: 99.9 / 100 is 0.9990000000000001 in
+  // floating point, so p99.9 of exactly 1000 samples is the 1000th, not the 999th.
+  const p = (pct: number) => round1(percentileOrNull(s, pct / 100, { sorted: true }));
   return {
     count: s.length,
-    p50Ms: round1(percentile(s, 50)),
-    p90Ms: round1(percentile(s, 90)),
-    p99Ms: round1(percentile(s, 99)),
-    p999Ms: round1(percentile(s, 99.9)),
-    maxMs: round1(s.at(-1) ?? null),
+    p50Ms: p(50),
+    p90Ms: p(90),
+    p99Ms: p(99),
+    p999Ms: p(99.9),
+    maxMs: round1(s.length ? max(s) : null),
   };
 }
 
