@@ -2,9 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kafkaHome, kafkaLibsDir } from '@pocs/infra/kafka';
+import { cacheRootFrom } from '@pocs/infra/paths';
 import { runScript } from '@pocs/shared/run-script';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BASELINE_ID } from '../bench/cases.ts';
+import { defaultLibsDir, findJavaTool } from '../bench/java-tool.ts';
 import { benchResultSchema } from '../bench/result-schema.ts';
 import { brokers } from './services.ts';
 
@@ -32,6 +35,14 @@ describe('bench', () => {
     // The consumer case reads every pre-filled message (window permitting) and counts it once.
     expect(result.consumer[0]!.rounds[0]!.messages).toBeGreaterThan(0);
     expect(result.environment.brokers).toBeGreaterThanOrEqual(1);
+  });
+
+  it("finds the Java perf tool of the brokers' own Kafka version", async () => {
+    const env = { ...process.env, KAFKA_LIBS_DIR: '' };
+    const tool = await findJavaTool(defaultLibsDir(env), env);
+    expect(tool.libsDir).toBe(kafkaLibsDir(cacheRootFrom(env)));
+    expect(tool.toolsJar).toBe(`kafka-tools-${tool.kafkaVersion}.jar`);
+    expect(kafkaHome(cacheRootFrom(env)).endsWith(`kafka-${tool.kafkaVersion}`)).toBe(true);
   });
 
   it('fails with a clear message when the Java perf tool is missing', () => {
