@@ -148,6 +148,21 @@ console.log(
     ? 'Steady state held: after SIGKILL + restore, exactly_once_v2 emitted exactly the reference windows.'
     : 'Steady state did NOT hold: look at the exactly_once_v2 row.',
 );
+const eos = runs.find((r) => r.label === 'kill / exactly_once_v2');
+if (eos) {
+  const before = runs.filter(
+    (r) => r.label === 'kill / no changelog' || r.label === 'kill / at_least_once',
+  );
+  const was = (pick: (r: RunResult) => number) =>
+    before.length > 0 ? `${before.map(pick).join(' / ')} → ` : '';
+  console.log(
+    'The fix: PROCESSING_GUARANTEE=exactly_once_v2, the changelog, the results and the input offsets in one Kafka transaction, ' +
+      `restored from the changelog on restart (${before.map((r) => r.label.replace('kill / ', '')).join(' / ') || 'fix only'} → exactly_once_v2): ` +
+      `windows differing ${was((r) => r.diff.windowsDiffering)}${eos.diff.windowsDiffering}, ` +
+      `counts missing ${was((r) => r.diff.missingCounts)}${eos.diff.missingCounts}, ` +
+      `counts doubled ${was((r) => r.diff.extraCounts)}${eos.diff.extraCounts}.`,
+  );
+}
 console.log('Cleaned up: processors stopped, consumer groups and run topics deleted.');
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'break.json');
 writeFileSync(

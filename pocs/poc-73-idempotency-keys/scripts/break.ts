@@ -87,4 +87,18 @@ if (args.write) {
   );
   console.log(`wrote ${file}`);
 }
-console.log('Services stopped, proxy deleted, schemas dropped.');
+const without = runs.find((r) => r.mode === 'without-keys');
+const withKeys = runs.find((r) => r.mode === 'with-keys');
+if (withKeys) {
+  console.log(
+    'The fix: every payment carries an Idempotency-Key that the API stores with its answer and passes to the provider, ' +
+      'so a retried attempt replays the first answer instead of charging again: ' +
+      (without
+        ? `double charges ${without.ledgers.doubleCharges} → ${withKeys.ledgers.doubleCharges}, ledgers reconcile ${without.ledgers.reconciled} → ${withKeys.ledgers.reconciled}.`
+        : `${withKeys.ledgers.doubleCharges} double charges, ledgers reconcile: ${withKeys.ledgers.reconciled}.`),
+  );
+}
+console.log(
+  `Cleaned up: the API (:${common.apiPort}) and provider (:${common.providerPort}) processes this break started are stopped, ` +
+    'its toxiproxy proxy deleted and its schemas dropped. Postgres and toxiproxy are still running (pnpm services down stops them).',
+);

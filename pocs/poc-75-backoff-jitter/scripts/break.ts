@@ -169,6 +169,16 @@ try {
       ? `Retry budget held amplification to ${budgeted.amplification}× (≤ 1.2×).`
       : `Retry budget let amplification reach ${budgeted.amplification}× (> 1.2×).`,
   );
+  const none = herds.find((r) => r.strategy === 'none');
+  const plain = amp.find((a) => !a.budget)!;
+  console.log(
+    'The fix: full jitter (sleep random(0, min(cap, base × 2^attempt))) and a retry budget (0.1 retry per success, burst 10): ' +
+      (full
+        ? `busiest 100 ms after recovery ${none ? `${none.peakAfterRecovery} → ` : ''}${full.peakAfterRecovery}, ` +
+          `shed ${none ? `${none.overloadedAfterRecovery} → ` : ''}${full.overloadedAfterRecovery}; `
+        : '') +
+      `amplification at 100% failure ${plain.amplification}× → ${budgeted.amplification}×.`,
+  );
 } finally {
   await dependency.stop();
   console.log('Cleaned up: the dependency process is stopped, the toxiproxy proxy deleted.');

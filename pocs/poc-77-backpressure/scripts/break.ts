@@ -135,5 +135,21 @@ if (fixes.length > 0) {
       ? 'Steady state held with the fixes: RSS under the bound, 0 late, goodput ≥ 90% of capacity.'
       : 'Steady state did NOT hold with a fix: is the machine busy (another bench running)?',
   );
+  const unbounded = results.find((r) => r.mode === 'unbounded');
+  console.log(
+    'The fix: an admission limit that says no early (ADMISSION_MODE=fixed | adaptive answer 429 with Retry-After; ' +
+      'broker puts a bounded RabbitMQ queue with prefetch in between):',
+  );
+  for (const r of fixes) {
+    console.log(
+      `  ${r.mode}: peak RSS ${unbounded ? `${unbounded.peakRssMb} → ` : ''}${r.peakRssMb} MB, ` +
+        `late ${unbounded ? `${unbounded.load.outcomes.late.count} → ` : ''}${r.load.outcomes.late.count}, ` +
+        `goodput ${unbounded ? `${unbounded.goodputPerSec} → ` : ''}${r.goodputPerSec}/s of ${capacity}/s capacity, ` +
+        `${r.load.outcomes.shed.count} shed with 429.`,
+    );
+  }
 }
-console.log('Services stopped; nothing left behind (broker mode deletes its queue; no files).');
+console.log(
+  `Cleaned up: the service processes this break started on :${common.port} are stopped; broker mode deleted its queue; ` +
+    'no files written. RabbitMQ is still running (pnpm services down stops it).',
+);
