@@ -7,11 +7,13 @@
  *
  * Writes results/outage.json and results/outage.svg.
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import {
   ACK_BEFORE_SEND,
   FIXED,
@@ -154,7 +156,7 @@ await writeFile(
     ],
   }),
 );
-console.table(Object.fromEntries(medians.map(({ label, env: _env, ...m }) => [label, m])));
+printTable(Object.fromEntries(medians.map(({ label, env: _env, ...m }) => [label, m])));
 console.log(
   `broker median: stop ${broker.stopMs} ms, start ${broker.startMs} ms, unavailable ${broker.downMs} ms`,
 );

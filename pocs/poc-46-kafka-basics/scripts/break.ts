@@ -12,7 +12,9 @@
  * dropping the unique index lets a redelivered batch (a commit lost in the restart) or a
  * client retry of a 503'd order that landed after all write a second row.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import {
   ACK_BEFORE_SEND,
   FIXED,
@@ -99,7 +101,7 @@ const shortName = (t: { label: string }) =>
   Object.entries(twinNames).find(([, twin]) => twin.label === t.label)?.[0] ?? t.label;
 const metric = (pick: (t: (typeof r.twins)[number]) => number) =>
   Object.fromEntries(r.twins.map((t) => [shortName(t), pick(t)]));
-console.table({
+printTable({
   '202 answers': metric((t) => t.acknowledged),
   '503 answers': metric((t) => t.rejected),
   'no 202 for (ms)': metric((t) => t.longestGapMs),

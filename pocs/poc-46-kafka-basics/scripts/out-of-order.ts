@@ -15,11 +15,13 @@
  * every timed-out request twice, the copy after later events; Promise.all over a batch
  * applies later events of a key before earlier ones.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart, type Series } from '@pocs/shared/chart';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadOutOfOrderConfig } from '../src/out-of-order/config.ts';
 import {
   CONSUMER_MODES,
@@ -111,7 +113,7 @@ console.log(
     `order. Without the fixes both counts are > 0.\n`,
 );
 
-const table = (rows: Record<string, Record<string, unknown>>) => console.table(rows);
+const table = (rows: Record<string, Record<string, unknown>>) => printTable(rows);
 const counts = (r: ProducerRunResult | ConsumerRunResult) => ({
   events: r.events,
   'out of order': r.outOfOrder,

@@ -7,8 +7,10 @@
  *
  *   pnpm --filter poc-47 bench:failover [--rounds 3] [--sessions 6000,10000,15000]
  */
+
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { type FailoverRound, runFailover } from '../scripts/failover-run.ts';
 import { median, writeResults } from './results-io.ts';
 
@@ -67,7 +69,7 @@ for (const sessionTimeoutMs of sessions) {
     });
   }
 }
-console.table(rows);
+printTable(rows);
 
 const series = (signal: string, key: 'medianReassignedMs' | 'medianLagZeroMs', name: string) => ({
   name,

@@ -5,8 +5,10 @@
  *
  *   pnpm --filter poc-47 bench:slow [--rounds 3] [--observe-s 30]
  */
+
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { runSlowConsumer, type SlowConsumerResult } from '../scripts/slow-consumer-run.ts';
 import { median, writeResults } from './results-io.ts';
 
@@ -54,7 +56,7 @@ for (const blocking of [true, false]) {
     medianDrainedSec: drained.length ? median(drained.map((r) => r.drainedSec as number)) : null,
   });
 }
-console.table(rows);
+printTable(rows);
 
 const first = (blocking: boolean) =>
   results.find((r) => r.options.blocking === blocking) as SlowConsumerResult;

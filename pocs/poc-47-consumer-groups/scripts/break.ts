@@ -12,7 +12,9 @@
  *
  *   pnpm --filter poc-47 break [--scenario kill|slow|all]
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { runFailover } from './failover-run.ts';
 import { runSlowConsumer } from './slow-consumer-run.ts';
 
@@ -76,7 +78,7 @@ if (scenario === 'kill' || scenario === 'all') {
   const [killed] = await runFailover({ ...common, signal: 'SIGKILL' });
   console.log('  Same again with SIGTERM (graceful: commit, LeaveGroup):');
   const [graceful] = await runFailover({ ...common, signal: 'SIGTERM' });
-  console.table(
+  printTable(
     [killed, graceful].map((r) => ({
       signal: r?.signal,
       'uncommitted at stop': r?.uncommittedAtStop,
@@ -137,7 +139,7 @@ if (scenario === 'slow' || scenario === 'all') {
   const broken = await runSlowConsumer({ ...load, blocking: true, onTick: tick });
   console.log('  Fixed (heartbeat + commit per message):');
   const fixed = await runSlowConsumer({ ...load, blocking: false, onTick: tick });
-  console.table(
+  printTable(
     [broken, fixed].map((r) => ({
       mode: r.mode,
       'rejoins after stable': r.joinsAfterStable,

@@ -10,10 +10,12 @@
  * Without the changelog the open windows lose their counts; with at_least_once the
  * changelog runs ahead of the committed offsets and the replay counts events twice.
  */
+
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { brokerList, loadConfig } from '../src/config.ts';
 import { createExperiment, type RunResult } from './experiment.ts';
 
@@ -142,7 +144,7 @@ try {
 }
 
 console.log('\nWhat moved:');
-console.table(rows);
+printTable(rows);
 console.log(
   held
     ? 'Steady state held: after SIGKILL + restore, exactly_once_v2 emitted exactly the reference windows.'

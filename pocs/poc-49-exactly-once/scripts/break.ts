@@ -10,10 +10,12 @@
  * is killed. The at-least-once copier (produce, then commit offsets every 5 s) under the
  * same kills writes duplicates > 0: everything since its last offset commit is copied again.
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import { type CopyRunResult, runCopyExperiment } from './experiment.ts';
 
@@ -81,7 +83,7 @@ console.log(
 const fixed = await runCopyExperiment({ ...common, mode: 'transactional' });
 
 console.log('\nWhat moved:');
-console.table({ 'at-least-once': row(broken), transactional: row(fixed) });
+printTable({ 'at-least-once': row(broken), transactional: row(fixed) });
 const held =
   fixed.output.duplicates === 0 &&
   fixed.output.missing === 0 &&

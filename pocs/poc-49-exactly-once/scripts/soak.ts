@@ -8,11 +8,13 @@
  * Steady state (the hypothesis): every run is exact (0 duplicates, 0 missing, order kept)
  * and copies records while the broker is down (sentWhileDown > 0), whatever the copiers do.
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { silentLogger } from '@pocs/shared/log';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import { createKafka } from '../src/kafka.ts';
 import { isThreeBrokerCluster } from './broker-chaos.ts';
@@ -83,7 +85,7 @@ const totals = {
   copierStalls: rows.reduce((n, r) => n + r.copierStalls, 0),
 };
 console.log('\nWhat moved:');
-console.table(rows);
+printTable(rows);
 console.log(JSON.stringify(totals));
 if (!args['no-write']) {
   const out = join(

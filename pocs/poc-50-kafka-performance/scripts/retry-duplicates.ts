@@ -6,11 +6,13 @@
  *
  *   pnpm --filter poc-50 retry-duplicates [-- --trials 6]
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
+import { printTable } from '@pocs/shared/table';
 import { createKafka, createTopic, deleteTopics, uniqueName } from '../src/kafka.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,7 +86,7 @@ const summary = Object.keys(modes).map((mode) => {
     duplicates: r.reduce((s, x) => s + x.duplicates, 0),
   };
 });
-console.table(summary);
+printTable(summary);
 await mkdir(args.out, { recursive: true });
 await writeFile(
   join(args.out, 'retry-duplicates.json'),

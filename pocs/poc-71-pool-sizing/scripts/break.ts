@@ -6,7 +6,9 @@
  * Steady state (the hypothesis): at the rule-of-thumb size (cores × 2 + spindles) the
  * service absorbs both loads below with 0 acquire timeouts.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
 import type { ExperimentResult } from './experiment.ts';
 import { type ScenarioResult, tooLarge, tooSmall } from './scenarios.ts';
@@ -66,7 +68,7 @@ const row = (r: ExperimentResult) => ({
 });
 const report = (title: string, { baseline, broken }: ScenarioResult) => {
   console.log(`\n${title}: what moved`);
-  console.table({ baseline: row(baseline), broken: row(broken) });
+  printTable({ baseline: row(baseline), broken: row(broken) });
 };
 
 console.log(

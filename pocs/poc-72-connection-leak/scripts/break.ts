@@ -8,7 +8,9 @@
  * one client: the pool of 10 is empty after 10 / (20 × 0.2) = 2.5 s and every request
  * after that hangs for the 2 s acquire timeout, then gets a 503.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import { type LeakExperimentResult, runLeakExperiment, type Variant } from './experiment.ts';
 
@@ -103,7 +105,7 @@ const row = ({ r }: { r: LeakExperimentResult }) => ({
   'pool empty after s': r.timeToExhaustionMs === null ? '-' : r.timeToExhaustionMs / 1000,
 });
 console.log('What moved:');
-console.table(Object.fromEntries(results.map((x) => [x.label, row(x)])));
+printTable(Object.fromEntries(results.map((x) => [x.label, row(x)])));
 
 const fix = results.find((x) => x.label === 'fix')?.r;
 if (fix) {

@@ -6,10 +6,12 @@
  * Steady-state hypothesis: with keys, 0 customers are charged twice and both ledgers
  * reconcile, even with ≥ 20% of provider calls failing. Without keys, double charges > 0.
  */
+
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
+import { printTable } from '@pocs/shared/table';
 import { type PaymentsExperimentResult, pocRoot, runPaymentsExperiment } from './experiment.ts';
 
 const args = parseCli(
@@ -66,7 +68,7 @@ for (const withKeys of [false, true]) {
     `  provider charges ${r.ledgers.providerCharges} for ${r.ledgers.ordersCharged} orders → DOUBLE CHARGES: ${r.ledgers.doubleCharges}; ledgers reconcile: ${r.ledgers.reconciled} (unrecorded charges ${r.ledgers.unrecordedCharges}, phantom payments ${r.ledgers.phantomPayments})`,
   );
 }
-console.table(
+printTable(
   Object.fromEntries(
     runs.map((r) => [
       r.mode,

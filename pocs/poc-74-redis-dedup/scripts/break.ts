@@ -10,7 +10,9 @@
  * Redis lost its keys. Without dedup each fault ships orders again; check-then-act stops
  * sequential redeliveries but not concurrent copies; Redis alone forgets on restart.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import type { DedupStrategy } from '../src/config.ts';
 import { loadConfig } from '../src/config.ts';
 import { type DedupRunResult, runDedupExperiment } from './experiment.ts';
@@ -161,7 +163,7 @@ if (scenario === 'restart' || scenario === 'all') {
 }
 
 console.log('\nWhat moved:');
-console.table(rows);
+printTable(rows);
 const held = fixRuns.every((r) => r.final.duplicates === 0 && r.final.shipments === orders);
 console.log(
   held

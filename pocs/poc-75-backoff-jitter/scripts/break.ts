@@ -10,8 +10,10 @@
  * 2 s all at once: the first burst after recovery is > 40 and requests are shed.
  * With 3 retries at 100% failure, plain retries send 4× the load; a retry budget ≤ 1.2×.
  */
+
 import { type BackoffStrategy, backoffStrategies } from '@pocs/shared/backoff';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import {
   type HerdResult,
   runAmplification,
@@ -113,7 +115,7 @@ try {
     console.log(`  requests per 100 ms from 0.5 s before recovery (! = some shed): ${around}\n`);
   }
   console.log('What moved (thundering herd):');
-  console.table(
+  printTable(
     Object.fromEntries(
       herds.map((r) => [
         r.strategy,
@@ -145,7 +147,7 @@ try {
     );
   }
   console.log('What moved (load amplification at 100% failure):');
-  console.table(
+  printTable(
     Object.fromEntries(
       amp.map((a) => [
         a.budget ? 'with retry budget' : 'plain retries',

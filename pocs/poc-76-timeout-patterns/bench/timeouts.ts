@@ -5,11 +5,13 @@
  *
  *   pnpm --filter poc-76 bench        (about 2.5 minutes; writes results/timeouts.json + .svg)
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { benchPorts, startChain } from '../scripts/chain.ts';
 import { measureAmplification } from '../scripts/experiment.ts';
 import {
@@ -90,7 +92,7 @@ for (const mode of ['broken', 'fixed'] as const) {
   } finally {
     await chain.stop();
   }
-  console.table(Object.fromEntries(runs[mode].phases.map(({ phase, ...rest }) => [phase, rest])));
+  printTable(Object.fromEntries(runs[mode].phases.map(({ phase, ...rest }) => [phase, rest])));
   console.log(
     `  max in flight: gateway ${runs[mode].maxInFlight.gateway}, orders ${runs[mode].maxInFlight.orders}; ` +
       `gateway still working on ${runs[mode].gatewayInFlightAtEnd} after the load ended; inventory calls ${runs[mode].inventoryCalls}`,
@@ -141,7 +143,7 @@ for (const variant of variants) {
     await chain.stop();
   }
 }
-console.table(amplification);
+printTable(amplification);
 
 const slim = (r: ScheduleResult) => ({
   phases: r.phases,

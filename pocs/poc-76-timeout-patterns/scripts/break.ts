@@ -10,7 +10,9 @@
  * flight at the gateway (10 at 20/s). Prediction for the broken chain: in-flight grows by
  * `rate` every second the fault lasts (rate × 10 s = 200 at both gateway and orders).
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import { breakPorts, startChain } from './chain.ts';
 import { runFaultSchedule, type ScheduleResult } from './schedule.ts';
@@ -86,7 +88,7 @@ for (const mode of ['broken', 'fixed'] as const) {
   const r = results[mode]!;
   console.log('  in flight at gateway / orders, once a second:');
   console.log(`  ${r.samples.map((s) => `${s.gateway}/${s.orders}`).join(' ')}`);
-  console.table(
+  printTable(
     Object.fromEntries(
       r.phases.map((p) => [
         p.phase,

@@ -11,7 +11,9 @@
  * is queued with its 256 KB payload, so memory grows by roughly
  * (offered − capacity) × 256 KB per second until the RSS bound stops the run.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { admissionModes, capacityPerSec, loadConfig } from '../src/config.ts';
 import { runStreamIngest } from '../src/stream-ingest.ts';
 import { type OverloadResult, runOverload } from './experiment.ts';
@@ -75,7 +77,7 @@ for (const mode of modes as (typeof admissionModes)[number][]) {
   );
 }
 console.log('What moved:');
-console.table(
+printTable(
   Object.fromEntries(
     results.map((r) => [
       r.mode,
@@ -109,7 +111,7 @@ const streams = [
   await runStreamIngest({ ...streamScenario, variant: 'ignore-backpressure' }),
   await runStreamIngest({ ...streamScenario, variant: 'pipeline' }),
 ];
-console.table(
+printTable(
   Object.fromEntries(
     streams.map((s) => [
       s.variant,
