@@ -123,6 +123,20 @@ type Run = {
   throughput: { connections: number; reqPerSec: number; p99Ms: number }[];
 };
 const rawRuns: (Run & { round: number })[] = [];
+
+/** Run a step, printing what it does and a line every 2 s until it ends (no long silences). */
+async function ticking<T>(what: string, step: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  console.log(`${what}…`);
+  const tick = setInterval(() => {
+    console.log(`${what}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }, 2_000);
+  try {
+    return await step();
+  } finally {
+    clearInterval(tick);
+  }
+}
 try {
   // Rounds go over all three setups in turn, so drift on this shared machine spreads
   // over every setup instead of favouring one; each setup reports its median round.
@@ -140,10 +154,17 @@ try {
         },
       });
       try {
-        const latencies = await sequentialLatencies(service.url, requests);
+        const tag = `  [${round}/${repeats}] ${store.padEnd(8)}`;
+        const latencies = await ticking(`${tag} ${requests} sequential requests`, () =>
+          sequentialLatencies(service.url, requests),
+        );
         const load = [];
         for (const connections of connectionsList)
-          load.push(await throughput(service.url, connections));
+          load.push(
+            await ticking(`${tag} autocannon @${connections} for ${durationSec} s`, () =>
+              throughput(service.url, connections),
+            ),
+          );
         const run = {
           store,
           p50Ms: quantile(latencies, 0.5),
