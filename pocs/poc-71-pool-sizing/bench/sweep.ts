@@ -4,6 +4,7 @@
  *
  *   pnpm --filter poc-71 bench [--sizes 2,4,8,16,32,64,128 --connections 256 --duration 15 --warmup 3]
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +13,7 @@ import { renderLineChart } from '@pocs/shared/chart';
 import { startChildService } from '@pocs/shared/child-service';
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { scrapePool } from '@pocs/shared/pool-watch';
+import { withProgress } from '@pocs/shared/progress';
 import { histogramQuantile } from '@pocs/shared/prom-text';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
 import { runMixLoad } from './mix-load.ts';
@@ -93,7 +95,9 @@ async function measure(size: number) {
 const runsBySize = new Map<number, Awaited<ReturnType<typeof measure>>[]>();
 for (let rep = 1; rep <= repeats; rep++) {
   for (const size of sizes) {
-    const run = await measure(size);
+    const run = await withProgress(`[${rep}/${repeats}] pool ${String(size).padStart(3)}`, () =>
+      measure(size),
+    );
     runsBySize.set(size, [...(runsBySize.get(size) ?? []), run]);
     console.log(
       `[${rep}/${repeats}] pool ${String(size).padStart(3)}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms} ms, ` +

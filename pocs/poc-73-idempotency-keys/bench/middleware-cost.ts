@@ -18,6 +18,7 @@ import { startChildService } from '@pocs/shared/child-service';
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { createPool } from '@pocs/shared/pool';
+import { withProgress } from '@pocs/shared/progress';
 import autocannon from 'autocannon';
 import { pocRoot } from '../scripts/experiment.ts';
 
@@ -123,20 +124,6 @@ type Run = {
   throughput: { connections: number; reqPerSec: number; p99Ms: number }[];
 };
 const rawRuns: (Run & { round: number })[] = [];
-
-/** Run a step, printing what it does and a line every 2 s until it ends (no long silences). */
-async function ticking<T>(what: string, step: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  console.log(`${what}…`);
-  const tick = setInterval(() => {
-    console.log(`${what}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  }, 2_000);
-  try {
-    return await step();
-  } finally {
-    clearInterval(tick);
-  }
-}
 try {
   // Rounds go over all three setups in turn, so drift on this shared machine spreads
   // over every setup instead of favouring one; each setup reports its median round.
@@ -155,13 +142,13 @@ try {
       });
       try {
         const tag = `  [${round}/${repeats}] ${store.padEnd(8)}`;
-        const latencies = await ticking(`${tag} ${requests} sequential requests`, () =>
+        const latencies = await withProgress(`${tag} ${requests} sequential requests`, () =>
           sequentialLatencies(service.url, requests),
         );
         const load = [];
         for (const connections of connectionsList)
           load.push(
-            await ticking(`${tag} autocannon @${connections} for ${durationSec} s`, () =>
+            await withProgress(`${tag} autocannon @${connections} for ${durationSec} s`, () =>
               throughput(service.url, connections),
             ),
           );
