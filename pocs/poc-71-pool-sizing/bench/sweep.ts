@@ -4,7 +4,6 @@
  *
  *   pnpm --filter poc-71 bench [--sizes 2,4,8,16,32,64,128 --connections 256 --duration 15 --warmup 3]
  */
-
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';

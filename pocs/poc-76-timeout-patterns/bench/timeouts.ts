@@ -5,12 +5,12 @@
  *
  *   pnpm --filter poc-76 bench        (about 2.5 minutes; writes results/timeouts.json + .svg)
  */
-
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { withProgress } from '@pocs/shared/progress';
 import { printTable } from '@pocs/shared/table';
 import { benchPorts, startChain } from '../scripts/chain.ts';
 import { measureAmplification } from '../scripts/experiment.ts';
@@ -79,7 +79,6 @@ console.log(
 // 2. The same fault schedule, broken then fixed.
 const runs: Record<'broken' | 'fixed', ScheduleResult> = {} as never;
 for (const mode of ['broken', 'fixed'] as const) {
-  console.log(`▶ ${mode}: ${schedule.ratePerSec} req/s for 30 s`);
   const chain = await startChain({
     ports: benchPorts,
     broken: mode === 'broken',
@@ -88,7 +87,9 @@ for (const mode of ['broken', 'fixed'] as const) {
     schema: schema(mode),
   });
   try {
-    runs[mode] = await runFaultSchedule(chain, schedule);
+    runs[mode] = await withProgress(`▶ ${mode}: ${schedule.ratePerSec} req/s for 30 s`, () =>
+      runFaultSchedule(chain, schedule),
+    );
   } finally {
     await chain.stop();
   }
