@@ -81,7 +81,8 @@ function defineCommands(redis: Redis): IdempotencyCommands {
  * round trip whatever the outcome. Fast, but forgotten on a restart without persistence:
  * use it for cheap operations, Postgres for money. Redis expires records after the
  * retention period (real time); the injected clock decides expiry too, so tests can move
- * time. Lock ids must be UUIDs.
+ * time. Lock ids must be UUIDs. Give it a client with `enableAutoPipelining: true`: the
+ * scripts of concurrent requests then share one socket write.
  */
 export class RedisIdempotencyStore implements IdempotencyStore {
   readonly kind = 'redis';
