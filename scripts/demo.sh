@@ -13,7 +13,9 @@ cat <<'MSG'
     curl localhost:3071/products/42                   a product (primary-key lookup)
     curl localhost:3071/categories/7/top-sellers      the heavier query
     curl -s localhost:3071/metrics | grep db_pool     pool gauges and histograms
-    pnpm --filter poc-71 break                        (another terminal) starve the pool, watch it live
+    pnpm --filter poc-71 break                        (another terminal) starve, then oversize the pool.
+        It runs its own copies of the service (rule-of-thumb pool on :3271, broken pool on
+        :3281) and prints their pool gauges once a second: watch its output, not :3071.
     pnpm --filter poc-71 bench                        sweep pool sizes 2..128, write results/
     pnpm services down                                stop the services this started
 MSG

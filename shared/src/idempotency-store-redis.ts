@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type {
   BeginInput,
   BeginResult,
@@ -7,18 +8,13 @@ import type {
   StoredResponse,
 } from './idempotency-store.ts';
 
-/** The calls this store needs; an ioredis client fits as is. */
-export interface RedisScriptClient {
-  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
-  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-}
-
 // Two keys per idempotency key, in one hash slot ({...}):
 //   KEYS[1] the claim, JSON: f fingerprint, e expires-at ms, l lock id ('' = unlocked),
 //           la locked-at ms, rp recovery point, g generation. Times are strings (cjson
 //           rounds big numbers).
 //   KEYS[2] the stored response, JSON {s, b, t}, written once by complete().
+// ARGV: fingerprint, now ms, retention ms, lock timeout ms, lock id, the fresh claim JSON.
+// A new key (the common case) costs a GET, a SET and a DEL inside the script: no JSON decode.
 const BEGIN = `
 local now = tonumber(ARGV[2])
 local raw = redis.call('GET', KEYS[1])
@@ -65,30 +61,36 @@ end
 redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
 return 1`;
 
-const shas = new Map<string, string>();
-const sha1 = (text: string): string => {
-  let sha = shas.get(text);
-  if (!sha) {
-    sha = createHash('sha1').update(text).digest('hex');
-    shas.set(text, sha);
-  }
-  return sha;
-};
+/** The scripts as client commands; ioredis sends EVALSHA, and EVAL after a NOSCRIPT. */
+interface IdempotencyCommands {
+  idempotencyBegin(claimKey: string, responseKey: string, ...args: string[]): Promise<unknown>;
+  idempotencyComplete(claimKey: string, responseKey: string, ...args: string[]): Promise<unknown>;
+  idempotencyUpdate(claimKey: string, ...args: string[]): Promise<unknown>;
+}
+
+function defineCommands(redis: Redis): IdempotencyCommands {
+  redis.defineCommand('idempotencyBegin', { numberOfKeys: 2, lua: BEGIN });
+  redis.defineCommand('idempotencyComplete', { numberOfKeys: 2, lua: COMPLETE });
+  redis.defineCommand('idempotencyUpdate', { numberOfKeys: 1, lua: UPDATE });
+  return redis as unknown as IdempotencyCommands;
+}
 
 /**
- * Idempotency keys in Redis. A new key is claimed with one plain `SET NX` (no script);
- * every other step is one Lua script, so claim-or-replay is atomic and one round trip.
- * Fast, but forgotten on a restart without persistence: use it for cheap operations,
- * Postgres for money. Redis expires records after the retention period (real time); the
- * injected clock decides expiry too, so tests can move time. Lock ids must be UUIDs.
+ * Idempotency keys in Redis. Every phase (begin, complete, release, recovery point) is
+ * one Lua script, defined on the ioredis client with `defineCommand`: atomic, and one
+ * round trip whatever the outcome. Fast, but forgotten on a restart without persistence:
+ * use it for cheap operations, Postgres for money. Redis expires records after the
+ * retention period (real time); the injected clock decides expiry too, so tests can move
+ * time. Lock ids must be UUIDs. Give it a client with `enableAutoPipelining: true`: the
+ * scripts of concurrent requests then share one socket write.
  */
 export class RedisIdempotencyStore implements IdempotencyStore {
   readonly kind = 'redis';
-  readonly #redis: RedisScriptClient;
+  readonly #redis: IdempotencyCommands;
   readonly #prefix: string;
 
-  constructor({ redis, keyPrefix = 'idem:' }: { redis: RedisScriptClient; keyPrefix?: string }) {
-    this.#redis = redis;
+  constructor({ redis, keyPrefix = 'idem:' }: { redis: Redis; keyPrefix?: string }) {
+    this.#redis = defineCommands(redis);
     this.#prefix = keyPrefix;
   }
 
@@ -110,27 +112,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       rp: 'started',
       g: generation,
     });
-    const started = {
-      outcome: 'started',
-      resumed: false,
-      recoveryPoint: 'started',
-      generation,
-    } as const;
-    // Fast path for a new key (the common case): one plain SET NX, no script.
-    if ((await this.#redis.set(claimKey, fresh, 'PX', input.retentionMs, 'NX')) === 'OK') {
-      return started;
-    }
-    const reply = (await this.#run(
-      BEGIN,
-      [claimKey, `${claimKey}:r`],
-      [
-        input.fingerprint,
-        String(input.nowMs),
-        String(input.retentionMs),
-        String(input.lockTimeoutMs),
-        input.lockId,
-        fresh,
-      ],
+    const reply = (await this.#redis.idempotencyBegin(
+      claimKey,
+      `${claimKey}:r`,
+      input.fingerprint,
+      String(input.nowMs),
+      String(input.retentionMs),
+      String(input.lockTimeoutMs),
+      input.lockId,
+      fresh,
     )) as [string, string?, string?];
     switch (reply[0]) {
       case 'mismatch':
@@ -149,48 +139,38 @@ export class RedisIdempotencyStore implements IdempotencyStore {
           generation: reply[2] ?? generation,
         };
       default:
-        return started;
+        return { outcome: 'started', resumed: false, recoveryPoint: 'started', generation };
     }
   }
 
   async complete(ref: KeyRef, response: StoredResponse): Promise<boolean> {
     const claimKey = this.redisKey(ref.scope, ref.key);
-    const done = await this.#run(
-      COMPLETE,
-      [claimKey, `${claimKey}:r`],
-      [
-        `"l":${JSON.stringify(ref.lockId)}`,
-        JSON.stringify({ s: response.status, b: response.body, t: response.contentType }),
-      ],
+    const done = await this.#redis.idempotencyComplete(
+      claimKey,
+      `${claimKey}:r`,
+      `"l":${JSON.stringify(ref.lockId)}`,
+      JSON.stringify({ s: response.status, b: response.body, t: response.contentType }),
     );
     return Number(done) === 1;
   }
 
   async release(ref: KeyRef): Promise<void> {
-    await this.#run(UPDATE, [this.redisKey(ref.scope, ref.key)], [ref.lockId, 'release']);
+    await this.#redis.idempotencyUpdate(this.redisKey(ref.scope, ref.key), ref.lockId, 'release');
   }
 
   async setRecoveryPoint(ref: KeyRef, recoveryPoint: string): Promise<boolean> {
-    const done = await this.#run(
-      UPDATE,
-      [this.redisKey(ref.scope, ref.key)],
-      [ref.lockId, 'point', recoveryPoint],
+    const done = await this.#redis.idempotencyUpdate(
+      this.redisKey(ref.scope, ref.key),
+      ref.lockId,
+      'point',
+      recoveryPoint,
     );
     return Number(done) === 1;
-  }
-
-  async #run(script: string, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await this.#redis.evalsha(sha1(script), keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      return this.#redis.eval(script, keys.length, ...keys, ...args);
-    }
   }
 }
 
 export function createRedisIdempotencyStore(options: {
-  redis: RedisScriptClient;
+  redis: Redis;
   keyPrefix?: string;
 }): RedisIdempotencyStore {
   return new RedisIdempotencyStore(options);

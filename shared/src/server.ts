@@ -114,11 +114,20 @@ export interface StartOptions {
   shutdownTimeoutMs?: number;
   signals?: NodeJS.Signals[];
   exit?: (code: number) => void;
+  /**
+   * How often to check that the process that launched this one (pnpm, tsx, a bench) is
+   * still alive; when it is gone, shut down as on a signal. 0 turns the check off.
+   */
+  parentCheckIntervalMs?: number;
 }
 
 /**
  * Listen, then on SIGTERM/SIGINT stop accepting, let in-flight requests finish,
  * run onClose hooks (pools end there) and exit. A second signal exits at once.
+ *
+ * The same happens when the launcher dies: a signal sent to `pnpm start` that never
+ * reaches this process (a shell in between, a SIGKILLed wrapper) must not leave an
+ * orphan holding the port. The kernel re-parents an orphan, so its ppid changes.
  */
 export async function startServer(
   app: FastifyInstance,
@@ -128,16 +137,19 @@ export async function startServer(
     shutdownTimeoutMs = 10_000,
     signals = ['SIGTERM', 'SIGINT'],
     exit = (code) => process.exit(code),
+    parentCheckIntervalMs = 1_000,
   }: StartOptions,
 ): Promise<string> {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  let parentCheck: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals | 'parent exited') => {
     if (stopping) {
       app.log.warn({ signal }, 'second signal: exiting without waiting');
       exit(1);
       return;
     }
     stopping = true;
+    clearInterval(parentCheck);
     app.log.info({ signal }, 'shutting down: draining in-flight requests');
     const force = setTimeout(() => {
       app.log.error({ shutdownTimeoutMs }, 'shutdown timed out');
@@ -157,9 +169,19 @@ export async function startServer(
     );
   };
   app.addHook('onClose', async () => {
+    clearInterval(parentCheck);
     for (const signal of signals) process.off(signal, onSignal);
   });
   const address = await app.listen({ host, port });
   for (const signal of signals) process.once(signal, onSignal);
+  if (parentCheckIntervalMs > 0) {
+    const launcherPid = process.ppid;
+    parentCheck = setInterval(() => {
+      if (process.ppid === launcherPid) return;
+      app.log.warn({ launcherPid, ppid: process.ppid }, 'launcher exited');
+      onSignal('parent exited');
+    }, parentCheckIntervalMs);
+    parentCheck.unref();
+  }
   return address;
 }

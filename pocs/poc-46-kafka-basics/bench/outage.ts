@@ -7,6 +7,7 @@
  *
  * Writes results/outage.json and results/outage.svg.
  */
+
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
@@ -14,6 +15,7 @@ import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion, postgresVersion } from '@pocs/shared/service-versions';
 import { median as exactMedian } from '@pocs/shared/stats';
+import { printTable } from '@pocs/shared/table';
 import {
   ACK_BEFORE_SEND,
   FIXED,
@@ -153,7 +155,7 @@ await writeResult({
   data,
   files: { 'outage.svg': chart },
 });
-console.table(Object.fromEntries(medians.map(({ label, env: _env, ...m }) => [label, m])));
+printTable(Object.fromEntries(medians.map(({ label, env: _env, ...m }) => [label, m])));
 console.log(
   `broker median: stop ${broker.stopMs} ms, start ${broker.startMs} ms, unavailable ${broker.downMs} ms`,
 );

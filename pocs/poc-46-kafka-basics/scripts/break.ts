@@ -12,7 +12,9 @@
  * dropping the unique index lets a redelivered batch (a commit lost in the restart) or a
  * client retry of a 503'd order that landed after all write a second row.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import {
   ACK_BEFORE_SEND,
   FIXED,
@@ -94,23 +96,21 @@ console.log(
     `${r.stopMs} ms, started again and answering at t=${r.downToMs} ms (start took ${r.startMs} ms).\n`,
 );
 console.log('What moved:');
-console.table(
-  Object.fromEntries(
-    r.twins.map((t) => [
-      t.label,
-      {
-        '202 answers': t.acknowledged,
-        '503 answers': t.rejected,
-        'no 202 for (ms)': t.longestGapMs,
-        'records on topic': t.records,
-        'rows in Postgres': t.rows,
-        'lost (202, no row)': t.missing,
-        'duplicated (>1 row)': t.duplicated,
-        'copies absorbed by unique index': t.duplicatesSuppressed,
-      },
-    ]),
-  ),
-);
+// One column per twin (short names, as --twins takes them) keeps the table within 100 columns.
+const shortName = (t: { label: string }) =>
+  Object.entries(twinNames).find(([, twin]) => twin.label === t.label)?.[0] ?? t.label;
+const metric = (pick: (t: (typeof r.twins)[number]) => number) =>
+  Object.fromEntries(r.twins.map((t) => [shortName(t), pick(t)]));
+printTable({
+  '202 answers': metric((t) => t.acknowledged),
+  '503 answers': metric((t) => t.rejected),
+  'no 202 for (ms)': metric((t) => t.longestGapMs),
+  'records on topic': metric((t) => t.records),
+  'rows in Postgres': metric((t) => t.rows),
+  'lost (202, no row)': metric((t) => t.missing),
+  'duplicated (>1 row)': metric((t) => t.duplicated),
+  'absorbed by unique index': metric((t) => t.duplicatesSuppressed),
+});
 const fixed = r.twins.find((t) => t.label === FIXED.label);
 if (fixed) {
   const held = fixed.missing === 0 && fixed.duplicated === 0 && fixed.acknowledged > 0;
@@ -134,4 +134,15 @@ for (const t of r.twins) {
         `${t.lateAcks} 503'd sends landed later, the rest are batches redelivered after a failed commit).`,
     );
   }
+}
+if (fixed) {
+  const ackFirst = r.twins.find((t) => t.label === ACK_BEFORE_SEND.label);
+  const noUnique = r.twins.find((t) => t.label === NO_UNIQUE.label);
+  console.log(
+    'The fix: answer 202 only after the broker ack (acks=-1, idempotent producer), and write with ' +
+      'insert … on conflict (order_id) do nothing before committing the offset: ' +
+      `lost ${ackFirst ? `${ackFirst.missing} → ` : ''}${fixed.missing}, ` +
+      `duplicated ${noUnique ? `${noUnique.duplicated} → ` : ''}${fixed.duplicated}` +
+      ` (${fixed.duplicatesSuppressed} redelivered copies absorbed by the unique index).`,
+  );
 }

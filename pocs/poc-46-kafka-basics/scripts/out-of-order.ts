@@ -15,6 +15,7 @@
  * every timed-out request twice, the copy after later events; Promise.all over a batch
  * applies later events of a key before earlier ones.
  */
+
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart, type Series } from '@pocs/shared/chart';
@@ -22,6 +23,7 @@ import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
 import { medianOfFields } from '@pocs/shared/stats';
+import { printTable } from '@pocs/shared/table';
 import { loadOutOfOrderConfig } from '../src/out-of-order/config.ts';
 import {
   CONSUMER_MODES,
@@ -112,7 +114,7 @@ console.log(
     `order. Without the fixes both counts are > 0.\n`,
 );
 
-const table = (rows: Record<string, Record<string, unknown>>) => console.table(rows);
+const table = (rows: Record<string, Record<string, unknown>>) => printTable(rows);
 const counts = (r: ProducerRunResult | ConsumerRunResult) => ({
   events: r.events,
   'out of order': r.outOfOrder,

@@ -7,9 +7,11 @@
  *
  *   pnpm --filter poc-47 bench:failover [--rounds 3] [--sessions 6000,10000,15000]
  */
+
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { median } from '@pocs/shared/stats';
+import { printTable } from '@pocs/shared/table';
 import { type FailoverRound, runFailover } from '../scripts/failover-run.ts';
 import { writeResults } from './results-io.ts';
 
@@ -68,7 +70,7 @@ for (const sessionTimeoutMs of sessions) {
     });
   }
 }
-console.table(rows);
+printTable(rows);
 
 const series = (signal: string, key: 'medianReassignedMs' | 'medianLagZeroMs', name: string) => ({
   name,

@@ -5,9 +5,11 @@
  *
  *   pnpm --filter poc-47 bench:slow [--rounds 3] [--observe-s 30]
  */
+
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { median } from '@pocs/shared/stats';
+import { printTable } from '@pocs/shared/table';
 import { runSlowConsumer, type SlowConsumerResult } from '../scripts/slow-consumer-run.ts';
 import { writeResults } from './results-io.ts';
 
@@ -55,7 +57,7 @@ for (const blocking of [true, false]) {
     medianDrainedSec: drained.length ? median(drained.map((r) => r.drainedSec as number)) : null,
   });
 }
-console.table(rows);
+printTable(rows);
 
 const first = (blocking: boolean) =>
   results.find((r) => r.options.blocking === blocking) as SlowConsumerResult;

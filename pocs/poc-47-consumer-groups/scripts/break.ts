@@ -12,7 +12,9 @@
  *
  *   pnpm --filter poc-47 break [--scenario kill|slow|all]
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { runFailover } from './failover-run.ts';
 import { runSlowConsumer } from './slow-consumer-run.ts';
 
@@ -53,6 +55,7 @@ const slowMessages = intFlag('slow-messages', args['slow-messages']);
 const observeMs = intFlag('observe-s', args['observe-s']) * 1000;
 const log = (line: string) => console.log(line);
 let held = true;
+const fixLines: string[] = [];
 
 if (scenario === 'kill' || scenario === 'all') {
   console.log(
@@ -75,7 +78,7 @@ if (scenario === 'kill' || scenario === 'all') {
   const [killed] = await runFailover({ ...common, signal: 'SIGKILL' });
   console.log('  Same again with SIGTERM (graceful: commit, LeaveGroup):');
   const [graceful] = await runFailover({ ...common, signal: 'SIGTERM' });
-  console.table(
+  printTable(
     [killed, graceful].map((r) => ({
       signal: r?.signal,
       'uncommitted at stop': r?.uncommittedAtStop,
@@ -94,6 +97,13 @@ if (scenario === 'kill' || scenario === 'all') {
     graceful.redelivered === 0 &&
     graceful.unique === messages;
   held &&= ok;
+  if (killed && graceful) {
+    fixLines.push(
+      'stop members with SIGTERM (commit, then LeaveGroup) instead of letting them die: ' +
+        `partitions reassigned after ${(killed.reassignedMs / 1000).toFixed(1)} → ${(graceful.reassignedMs / 1000).toFixed(1)} s, ` +
+        `redelivered ${killed.redelivered} → ${graceful.redelivered}; the sink's dedup applied ${killed.unique} and ${graceful.unique} of ${messages}.`,
+    );
+  }
   console.log(ok ? '  Hypothesis held.' : '  Hypothesis did NOT hold: see the table.');
 }
 
@@ -129,7 +139,7 @@ if (scenario === 'slow' || scenario === 'all') {
   const broken = await runSlowConsumer({ ...load, blocking: true, onTick: tick });
   console.log('  Fixed (heartbeat + commit per message):');
   const fixed = await runSlowConsumer({ ...load, blocking: false, onTick: tick });
-  console.table(
+  printTable(
     [broken, fixed].map((r) => ({
       mode: r.mode,
       'rejoins after stable': r.joinsAfterStable,
@@ -146,9 +156,16 @@ if (scenario === 'slow' || scenario === 'all') {
     fixed.redelivered === 0 &&
     fixed.finalLag === 0;
   held &&= ok;
+  fixLines.push(
+    'heartbeat() between messages and a commit per message (BREAK_BLOCKING_BATCH unset): ' +
+      `rejoins ${broken.joinsAfterStable} → ${fixed.joinsAfterStable}, redelivered ${broken.redelivered} → ${fixed.redelivered}, ` +
+      `final lag ${broken.finalLag} → ${fixed.finalLag}, drained ${broken.drainedSec ?? 'never'} → ${fixed.drainedSec ?? 'never'} s.`,
+  );
   console.log(ok ? '  Hypothesis held.' : '  Hypothesis did NOT hold: see the table.');
 }
 
+console.log('\nThe fix:');
+for (const line of fixLines) console.log(`  ${line}`);
 console.log(
   '\nCleaned up: consumer processes stopped, run topics and groups deleted, run Redis keys deleted.',
 );

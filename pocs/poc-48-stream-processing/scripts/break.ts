@@ -10,11 +10,13 @@
  * Without the changelog the open windows lose their counts; with at_least_once the
  * changelog runs ahead of the committed offsets and the replay counts events twice.
  */
+
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { printTable } from '@pocs/shared/table';
 import { brokerList, loadConfig } from '../src/config.ts';
 import { createExperiment, type RunResult } from './experiment.ts';
 
@@ -143,12 +145,27 @@ try {
 }
 
 console.log('\nWhat moved:');
-console.table(rows);
+printTable(rows);
 console.log(
   held
     ? 'Steady state held: after SIGKILL + restore, exactly_once_v2 emitted exactly the reference windows.'
     : 'Steady state did NOT hold: look at the exactly_once_v2 row.',
 );
+const eos = runs.find((r) => r.label === 'kill / exactly_once_v2');
+if (eos) {
+  const before = runs.filter(
+    (r) => r.label === 'kill / no changelog' || r.label === 'kill / at_least_once',
+  );
+  const was = (pick: (r: RunResult) => number) =>
+    before.length > 0 ? `${before.map(pick).join(' / ')} → ` : '';
+  console.log(
+    'The fix: PROCESSING_GUARANTEE=exactly_once_v2, the changelog, the results and the input offsets in one Kafka transaction, ' +
+      `restored from the changelog on restart (${before.map((r) => r.label.replace('kill / ', '')).join(' / ') || 'fix only'} → exactly_once_v2): ` +
+      `windows differing ${was((r) => r.diff.windowsDiffering)}${eos.diff.windowsDiffering}, ` +
+      `counts missing ${was((r) => r.diff.missingCounts)}${eos.diff.missingCounts}, ` +
+      `counts doubled ${was((r) => r.diff.extraCounts)}${eos.diff.extraCounts}.`,
+  );
+}
 console.log('Cleaned up: processors stopped, consumer groups and run topics deleted.');
 await writeResult({
   pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),

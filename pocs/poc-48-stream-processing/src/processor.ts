@@ -1,20 +1,16 @@
 import type { Logger } from '@pocs/shared/log';
-import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
-import type { Admin, Consumer, Kafka, Message, Producer } from 'kafkajs';
-import { type ChangelogRecord, createRestorer, metaRecord, windowRecord } from './changelog.ts';
+import type { Registry } from '@pocs/shared/metrics';
+import type { Admin, Kafka } from 'kafkajs';
+import { createCommits } from './commits.ts';
 import type { ProcessingGuarantee } from './config.ts';
-import { parseEvent } from './events.ts';
-import { committedOffsets } from './kafka.ts';
-import { readToEnd } from './read-to-end.ts';
-import {
-  applyEvent,
-  closeWindows,
-  emptyPartitionState,
-  type PartitionState,
-  type WindowCount,
-  type WindowSpec,
-  windowKey,
-} from './windows.ts';
+import { createProcessorMetrics } from './processor-metrics.ts';
+import { type RestoreStats, restoreFromChangelog } from './restore.ts';
+import { takeMessage } from './take-message.ts';
+import { createTaskClients } from './task-clients.ts';
+import { createTaskState, type Snapshot } from './task-state.ts';
+import type { WindowSpec } from './windows.ts';
+
+export type { RestoreStats } from './restore.ts';
 
 export interface ProcessorOptions {
   kafka: Kafka;
@@ -38,17 +34,6 @@ export interface ProcessorOptions {
   onFatal: (err: unknown) => void;
 }
 
-export interface RestoreStats {
-  durationMs: number;
-  records: number;
-  windows: number;
-  /**
-   * Per partition: events the restored changelog covers minus the committed input offset.
-   * > 0 means those events will be processed (counted) a second time.
-   */
-  changelogAheadOfOffsets: Record<number, number>;
-}
-
 export interface ProcessorStats {
   phase: 'restoring' | 'running' | 'stopped' | 'failed';
   guarantee: ProcessingGuarantee;
@@ -69,13 +54,6 @@ export interface ProcessorStats {
   streamTime: Record<number, number>;
 }
 
-interface Snapshot {
-  changelog: { partition: number; record: ChangelogRecord }[];
-  outputs: { partition: number; message: Message }[];
-  offsets: { partition: number; offset: string }[];
-  events: number;
-}
-
 /**
  * The stateful stream task: count events per key per tumbling event-time window, emit each
  * window once it closes, and keep the counts recoverable.
@@ -84,32 +62,14 @@ interface Snapshot {
  * the emitted results and the input offsets, so a restart finds state and offsets that
  * agree. at_least_once: the changelog is written as processing goes and the offsets are
  * committed later, so a crash in between replays events the changelog already counted.
+ *
+ * This file schedules; the pieces live beside it: task-state.ts (windows per partition,
+ * snapshots), take-message.ts (one input message), commits.ts (how a snapshot reaches
+ * Kafka), restore.ts (state from the changelog), task-clients.ts, processor-metrics.ts.
  */
 export function createProcessor(o: ProcessorOptions) {
-  const states = new Map<number, PartitionState>();
-  const stateOf = (p: number) => {
-    let s = states.get(p);
-    if (!s) {
-      s = emptyPartitionState();
-      states.set(p, s);
-    }
-    return s;
-  };
-  const dirty = new Map<number, Set<string>>();
-  /** Partitions with uncommitted events, and the windows they changed. */
-  const touched = (partition: number) => {
-    let ids = dirty.get(partition);
-    if (!ids) {
-      ids = new Set();
-      dirty.set(partition, ids);
-    }
-    return ids;
-  };
-  const nextOffsets = new Map<number, string>();
-  let pendingEvents = 0;
-  let lastCommitAt = Date.now();
-  /** Offsets whose state (and results) Kafka already holds, committed on the next commit. */
-  let durableOffsets: Snapshot['offsets'] = [];
+  const state = createTaskState({ spec: o.spec, changelog: o.changelog });
+  const m = createProcessorMetrics(o.registry, state.openWindows);
   const stats = {
     phase: 'restoring' as ProcessorStats['phase'],
     processedHere: 0,
@@ -121,69 +81,22 @@ export function createProcessor(o: ProcessorOptions) {
     restore: null as RestoreStats | null,
   };
 
-  const m = {
-    processed: new Counter({
-      name: 'poc48_events_processed_total',
-      help: 'Input events taken by this process, by outcome (counted, late_dropped, poison)',
-      labelNames: ['outcome'],
-      registers: [o.registry],
-    }),
-    changelog: new Counter({
-      name: 'poc48_changelog_records_written_total',
-      help: 'Records written to the changelog topic (updates, tombstones, partition meta)',
-      registers: [o.registry],
-    }),
-    emitted: new Counter({
-      name: 'poc48_windows_emitted_total',
-      help: 'Final window results written to the output topic',
-      registers: [o.registry],
-    }),
-    commits: new Counter({
-      name: 'poc48_commits_total',
-      help: 'Commits, by kind (transaction, offsets)',
-      labelNames: ['kind'],
-      registers: [o.registry],
-    }),
-    restoreSeconds: new Gauge({
-      name: 'poc48_restore_duration_seconds',
-      help: 'Time the last start spent restoring state from the changelog, in seconds',
-      registers: [o.registry],
-    }),
-    restoreRecords: new Gauge({
-      name: 'poc48_restore_records',
-      help: 'Changelog records read by the last restore',
-      registers: [o.registry],
-    }),
-  };
-  new Gauge({
-    name: 'poc48_open_windows',
-    help: 'Windows held in state (not yet closed and emitted)',
-    registers: [o.registry],
-    collect() {
-      this.set([...states.values()].reduce((n, s) => n + s.windows.size, 0));
-    },
-  });
-
   const eos = o.guarantee === 'exactly_once_v2' && o.changelog;
-  const producer: Producer = o.kafka.producer(
-    eos
-      ? {
-          transactionalId: `${o.applicationId}-task-producer`,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-        }
-      : { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
-  );
-  const consumer: Consumer = o.kafka.consumer({
-    groupId: o.applicationId,
-    readUncommitted: false,
-    sessionTimeout: o.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: Math.min(3_000, Math.floor((o.sessionTimeoutMs ?? 10_000) / 3)),
-    allowAutoTopicCreation: false,
-    // A stop waits for the fetch in flight: keep long polls short.
-    maxWaitTimeInMs: 500,
-    maxBytesPerPartition: o.fetchMaxBytesPerPartition ?? 1_048_576,
+  const { producer, consumer } = createTaskClients({ ...o, transactional: eos });
+  const commits = createCommits({
+    ...o,
+    producer,
+    consumer,
+    onWritten: (snap: Snapshot) => {
+      stats.changelogRecordsWritten += snap.changelog.length;
+      m.changelog.inc(snap.changelog.length);
+      stats.windowsEmitted += snap.outputs.length;
+      m.emitted.inc(snap.outputs.length);
+    },
+    onCommit: (kind) => {
+      stats.commits++;
+      m.commits.inc({ kind });
+    },
   });
 
   // One commit at a time: the timer and the batch handler both go through here.
@@ -194,98 +107,6 @@ export function createProcessor(o: ProcessorOptions) {
     return next;
   };
 
-  /** Taken synchronously: values are serialised now, so later events cannot leak in. */
-  const snapshot = (): Snapshot => {
-    const snap: Snapshot = { changelog: [], outputs: [], offsets: [], events: pendingEvents };
-    for (const [partition, ids] of dirty) {
-      const state = stateOf(partition);
-      for (const w of closeWindows(state, o.spec)) {
-        const id = windowKey(w.key, w.windowStart);
-        ids.add(id);
-        snap.outputs.push({
-          partition,
-          message: { key: id, value: JSON.stringify(w), partition },
-        });
-      }
-      const offset = nextOffsets.get(partition);
-      if (offset !== undefined) snap.offsets.push({ partition, offset });
-      if (!o.changelog) continue;
-      for (const id of ids) {
-        snap.changelog.push({ partition, record: windowRecord(id, state.windows.get(id) ?? null) });
-      }
-      snap.changelog.push({ partition, record: metaRecord(state, Number(offset ?? 0)) });
-    }
-    dirty.clear();
-    pendingEvents = 0;
-    return snap;
-  };
-
-  const changelogMessages = (snap: Snapshot) =>
-    snap.changelog.map(({ partition, record }) => ({
-      key: record.key,
-      value: record.value,
-      partition,
-    }));
-
-  const counted = (snap: Snapshot) => {
-    stats.changelogRecordsWritten += snap.changelog.length;
-    m.changelog.inc(snap.changelog.length);
-    stats.windowsEmitted += snap.outputs.length;
-    m.emitted.inc(snap.outputs.length);
-  };
-
-  const commitTransaction = async (snap: Snapshot) => {
-    const txn = await producer.transaction();
-    try {
-      if (snap.changelog.length > 0) {
-        await txn.send({ topic: o.changelogTopic, acks: -1, messages: changelogMessages(snap) });
-      }
-      if (snap.outputs.length > 0) {
-        await txn.send({
-          topic: o.outputTopic,
-          acks: -1,
-          messages: snap.outputs.map((x) => x.message),
-        });
-      }
-      await txn.sendOffsets({
-        consumerGroupId: o.applicationId,
-        topics: [{ topic: o.inputTopic, partitions: snap.offsets }],
-      });
-      await txn.commit();
-    } catch (err) {
-      await txn.abort().catch(() => {});
-      throw err;
-    }
-    counted(snap);
-    stats.commits++;
-    m.commits.inc({ kind: 'transaction' });
-  };
-
-  /** at_least_once and BREAK_NO_CHANGELOG: write now, commit offsets when due. */
-  const writeThrough = async (snap: Snapshot) => {
-    const topicMessages = [];
-    if (snap.changelog.length > 0) {
-      topicMessages.push({ topic: o.changelogTopic, messages: changelogMessages(snap) });
-    }
-    if (snap.outputs.length > 0) {
-      topicMessages.push({ topic: o.outputTopic, messages: snap.outputs.map((x) => x.message) });
-    }
-    if (topicMessages.length > 0) await producer.sendBatch({ acks: -1, topicMessages });
-    counted(snap);
-    const merged = new Map(durableOffsets.map((x) => [x.partition, x.offset]));
-    for (const x of snap.offsets) merged.set(x.partition, x.offset);
-    durableOffsets = [...merged].map(([partition, offset]) => ({ partition, offset }));
-  };
-
-  const commitOffsets = async () => {
-    if (durableOffsets.length === 0) return;
-    const offsets = durableOffsets;
-    durableOffsets = [];
-    await consumer.commitOffsets(offsets.map((x) => ({ topic: o.inputTopic, ...x })));
-    stats.commits++;
-    m.commits.inc({ kind: 'offsets' });
-  };
-
   const fail = (err: unknown) => {
     if (stats.phase === 'failed') return;
     stats.phase = 'failed';
@@ -293,6 +114,7 @@ export function createProcessor(o: ProcessorOptions) {
     o.onFatal(err);
   };
 
+  let lastCommitAt = Date.now();
   /** Flush and/or commit if due (or forced). Runs serially; a failure is fatal. */
   const step = (force: boolean) =>
     serial(async () => {
@@ -300,15 +122,15 @@ export function createProcessor(o: ProcessorOptions) {
       const elapsed = Date.now() - lastCommitAt >= o.commitIntervalMs;
       // exactly_once_v2 also commits every COMMIT_MAX_EVENTS to bound a transaction;
       // at_least_once commits offsets on the interval only, like Kafka Streams.
-      const due = force || elapsed || (eos && pendingEvents >= o.commitMaxEvents);
+      const due = force || elapsed || (eos && state.pendingEvents() >= o.commitMaxEvents);
       try {
         if (eos) {
-          if (!due || (dirty.size === 0 && pendingEvents === 0)) return;
-          await commitTransaction(snapshot());
+          if (!due || (!state.hasChanges() && state.pendingEvents() === 0)) return;
+          await commits.commitTransaction(state.snapshot());
         } else {
-          if (dirty.size > 0) await writeThrough(snapshot());
+          if (state.hasChanges()) await commits.writeThrough(state.snapshot());
           if (!due) return;
-          await commitOffsets();
+          await commits.commitOffsets();
         }
         lastCommitAt = Date.now();
       } catch (err) {
@@ -317,50 +139,18 @@ export function createProcessor(o: ProcessorOptions) {
       }
     });
 
-  const restore = async () => {
-    const started = performance.now();
-    const restorer = createRestorer();
-    const read = await readToEnd({
-      kafka: o.kafka,
-      admin: o.admin,
-      topic: o.changelogTopic,
-      groupPrefix: o.applicationId,
-      onMessage: (partition, message) => restorer.apply(partition, message),
-    });
-    const committed = await committedOffsets(o.admin, o.applicationId, o.inputTopic);
-    const ahead: Record<number, number> = {};
-    let windows = 0;
-    for (const [partition, r] of restorer.partitions) {
-      states.set(partition, r.state);
-      windows += r.state.windows.size;
-      const c = Math.max(0, committed.get(partition) ?? 0);
-      ahead[partition] = (r.nextOffset ?? 0) - c;
-    }
-    const durationMs = Math.round(performance.now() - started);
-    stats.restore = { durationMs, records: read.records, windows, changelogAheadOfOffsets: ahead };
-    m.restoreSeconds.set(durationMs / 1000);
-    m.restoreRecords.set(read.records);
-    const doubled = Object.values(ahead).reduce((a, b) => a + Math.max(0, b), 0);
-    o.logger[doubled > 0 ? 'warn' : 'info'](
-      { ...stats.restore, doubled },
-      doubled > 0
-        ? `restored state covers ${doubled} events past the committed offsets: they will be counted again`
-        : 'state restored from the changelog',
-    );
-  };
-
   let timer: NodeJS.Timeout | undefined;
 
   return {
     stats(): ProcessorStats {
-      const all = [...states.values()];
+      const all = state.all();
       return {
         phase: stats.phase,
         guarantee: o.guarantee,
         changelog: o.changelog,
         processed: all.reduce((n, s) => n + s.processed, 0),
         lateDropped: all.reduce((n, s) => n + s.lateDropped, 0),
-        openWindows: all.reduce((n, s) => n + s.windows.size, 0),
+        openWindows: state.openWindows(),
         processedHere: stats.processedHere,
         commits: stats.commits,
         changelogRecordsWritten: stats.changelogRecordsWritten,
@@ -368,28 +158,20 @@ export function createProcessor(o: ProcessorOptions) {
         poison: stats.poison,
         refetchedSkipped: stats.refetchedSkipped,
         restore: stats.restore,
-        streamTime: Object.fromEntries([...states].map(([p, s]) => [p, s.streamTime])),
+        streamTime: Object.fromEntries([...state.partitions()].map(([p, s]) => [p, s.streamTime])),
       };
     },
 
     /** Open windows (counted so far, not yet emitted), optionally for one key. */
-    windows(key?: string): (WindowCount & { windowEnd: number; partition: number })[] {
-      const out = [];
-      for (const [partition, s] of states) {
-        for (const w of s.windows.values()) {
-          if (key === undefined || w.key === key)
-            out.push({ ...w, windowEnd: w.windowStart + o.spec.sizeMs, partition });
-        }
-      }
-      return out.sort((a, b) => a.windowStart - b.windowStart || a.key.localeCompare(b.key));
-    },
+    windows: state.windows,
 
     async start() {
       // Connecting the transactional producer fences a crashed predecessor with the same
       // transactional id and aborts its open transaction before we read the changelog.
       await producer.connect();
-      if (o.changelog) await restore();
-      else o.logger.warn('BREAK_NO_CHANGELOG: window counts live in memory only');
+      if (o.changelog) {
+        stats.restore = await restoreFromChangelog({ ...o, state, metrics: m });
+      } else o.logger.warn('BREAK_NO_CHANGELOG: window counts live in memory only');
       await consumer.connect();
       await consumer.subscribe({ topic: o.inputTopic, fromBeginning: true });
       stats.phase = 'running';
@@ -399,35 +181,17 @@ export function createProcessor(o: ProcessorOptions) {
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const partition = batch.partition;
-          const state = stateOf(partition);
           for (const message of batch.messages) {
             if (!isRunning() || isStale() || stats.phase !== 'running') break;
-            // kafkajs can hand out a batch again that this process already took (several
-            // fetches in flight across brokers with small fetch sizes): never count an offset twice.
-            const taken = nextOffsets.get(partition);
-            if (taken !== undefined && Number(message.offset) < Number(taken)) {
+            const taken = takeMessage(state, o.spec, m, batch.partition, message);
+            resolveOffset(message.offset);
+            if (taken === 'refetched') {
               stats.refetchedSkipped++;
-              resolveOffset(message.offset);
               continue;
             }
-            const event = parseEvent(message.value);
-            if (event) {
-              const applied = applyEvent(state, event, message.offset, o.spec);
-              m.processed.inc({ outcome: applied.outcome === 'late' ? 'late_dropped' : 'counted' });
-              if (applied.outcome === 'counted') {
-                touched(partition).add(windowKey(applied.window.key, applied.window.windowStart));
-              } else touched(partition);
-            } else {
-              stats.poison++;
-              m.processed.inc({ outcome: 'poison' });
-              touched(partition);
-            }
+            if (taken === 'poison') stats.poison++;
             stats.processedHere++;
-            pendingEvents++;
-            nextOffsets.set(partition, String(Number(message.offset) + 1));
-            resolveOffset(message.offset);
-            if (pendingEvents >= o.commitMaxEvents) await step(false);
+            if (state.pendingEvents() >= o.commitMaxEvents) await step(false);
           }
           await step(false);
           await heartbeat();

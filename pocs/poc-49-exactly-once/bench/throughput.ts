@@ -8,6 +8,7 @@
  * joined" until every message is written and its offset committed; median of the rounds.
  * Writes results/throughput.json and results/throughput.svg.
  */
+
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,7 @@ import { createRegistry } from '@pocs/shared/metrics';
 import { resultsDir, writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { median } from '@pocs/shared/stats';
+import { printTable } from '@pocs/shared/table';
 import { waitFor } from '@pocs/shared/wait';
 import { isThreeBrokerCluster } from '../scripts/broker-chaos.ts';
 import { type CopyMode, loadConfig } from '../src/config.ts';
@@ -176,7 +178,7 @@ const rows = sizes.flatMap((perCommit) =>
     };
   }),
 );
-console.table(rows.map(({ roundsMsgPerSec: _, ...r }) => r));
+printTable(rows.map(({ roundsMsgPerSec: _, ...r }) => r));
 
 await writeResult({
   pocDir,

@@ -1,19 +1,10 @@
-/**
- * Soak the broker-crash experiment: the transactional run of `break` (3 copier SIGKILLs and
- * a broker crash) repeated N times, counting how often a copier failed or stalled and was
- * restarted, and whether every run still came out exact.
- *
- *   pnpm --filter poc-49 soak [--runs 10]
- *
- * Steady state (the hypothesis): every run is exact (0 duplicates, 0 missing, order kept)
- * and copies records while the broker is down (sentWhileDown > 0), whatever the copiers do.
- */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { silentLogger } from '@pocs/shared/log';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import { createKafka } from '../src/kafka.ts';
 import { isThreeBrokerCluster } from './broker-chaos.ts';
@@ -83,7 +74,7 @@ const totals = {
   copierStalls: rows.reduce((n, r) => n + r.copierStalls, 0),
 };
 console.log('\nWhat moved:');
-console.table(rows);
+printTable(rows);
 console.log(JSON.stringify(totals));
 await writeResult({
   pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),

@@ -27,10 +27,14 @@ describe('transactional copier under crashes (Kafka transactions_test.py, scaled
     console.info(JSON.stringify({ ...r, output: r.output, concurrentReader: r.concurrentReader }));
     expect(r.copierKills).toBe(3);
     // Every kill hit an open transaction: the crash really left uncommitted output behind.
-    expect(r.uncommittedAtKill.every((n) => n > 0)).toBe(true);
+    expect(r.uncommittedAtKill).toHaveLength(3);
+    expect(r.uncommittedAtKill.filter((n) => n === 0)).toEqual([]);
+    // The broker crash needs the 3-broker cluster (RF 3); on one broker there is none to kill.
     if (cluster) {
       expect(r.brokerKill).not.toBeNull();
       expect(r.brokerKill!.sentWhileDown).toBeGreaterThan(0);
+    } else {
+      expect(r.brokerKill).toBeNull();
     }
     expect(r.output).toEqual({
       records: 10_000,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { findJava, kafkaLibsDir } from '@pocs/infra/kafka';
 import { cacheRootFrom } from '@pocs/infra/paths';
 import type { ProducerCase } from './cases.ts';
 import { type RoundResult, roundResult } from './run-producer.ts';
@@ -17,16 +17,13 @@ export class JavaToolMissingError extends Error {
   override name = 'JavaToolMissingError';
 }
 
-/** The Kafka jars `pnpm services install kafka` fetched: <cache>/kafka-<version>/libs. */
-export function defaultLibsDir(env = process.env): string | undefined {
-  if (env.KAFKA_LIBS_DIR) return env.KAFKA_LIBS_DIR;
-  const root = cacheRootFrom(env);
-  if (!existsSync(root)) return undefined;
-  const home = readdirSync(root)
-    .filter((d) => /^kafka-\d/.test(d))
-    .sort()
-    .at(-1);
-  return home ? join(root, home, 'libs') : undefined;
+/**
+ * The Kafka jars `pnpm services install kafka` fetched for the pinned broker version
+ * (<cache>/kafka-<KAFKA_VERSION>/libs), so the perf tool is the brokers' own version and
+ * a leftover older install in the cache is never picked.
+ */
+export function defaultLibsDir(env = process.env): string {
+  return env.KAFKA_LIBS_DIR || kafkaLibsDir(cacheRootFrom(env));
 }
 
 function run(command: string, args: string[], timeoutMs: number) {
@@ -57,11 +54,11 @@ export async function findJavaTool(
   libsDir: string | undefined,
   env = process.env,
 ): Promise<JavaTool> {
-  const java = env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java';
-  const version = await run(java, ['-version'], 30_000).catch(() => undefined);
-  if (version?.code !== 0) {
+  const java = findJava(env);
+  const version = java ? await run(java, ['-version'], 30_000).catch(() => undefined) : undefined;
+  if (!java || version?.code !== 0) {
     throw new JavaToolMissingError(
-      `java not found (tried ${java}): install a JRE (apt-get install default-jre-headless) or set JAVA_HOME, or pass --no-java`,
+      `java not found or not runnable (tried ${java ?? '$JAVA_HOME/bin/java and PATH'}): install a JRE (apt-get install default-jre-headless) or set JAVA_HOME, or pass --no-java`,
     );
   }
   const jars = libsDir && existsSync(libsDir) ? readdirSync(libsDir) : [];

@@ -80,8 +80,6 @@ export async function runNodeProducer(
   }
 
   if (c.client === 'platformatic') {
-    if (c.compression === 'zstd')
-      throw new Error('@platformatic/kafka has no zstd on Node < 22.15');
     const producer = new Producer({
       clientId: `poc50-bench-${c.id}`,
       bootstrapBrokers: parseBrokers(brokers),

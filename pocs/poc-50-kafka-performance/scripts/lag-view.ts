@@ -5,7 +5,9 @@
  *   pnpm --filter poc-50 start            # the exporter, port 3050
  *   pnpm --filter poc-50 lag-view [-- --group <id>] [-- --once]
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { sleep } from '@pocs/shared/wait';
 import type { GroupLag } from '../src/lag.ts';
 
@@ -65,7 +67,7 @@ for (;;) {
     console.log(
       `${new Date().toISOString()}  ${groups.length} group(s), total lag ${total} messages`,
     );
-    if (rows.length > 0) console.table(rows);
+    if (rows.length > 0) printTable(rows);
   } catch (err) {
     console.error(`lag fetch failed: ${(err as Error).message}`);
     if (args.once) process.exit(1);

@@ -6,12 +6,14 @@
  *
  *   pnpm --filter poc-50 retry-duplicates [-- --trials 6]
  */
+
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
+import { printTable } from '@pocs/shared/table';
 import { createKafka, createTopic, deleteTopics, uniqueName } from '../src/kafka.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,7 +87,7 @@ const summary = Object.keys(modes).map((mode) => {
     duplicates: r.reduce((s, x) => s + x.duplicates, 0),
   };
 });
-console.table(summary);
+printTable(summary);
 await writeResult({
   pocDir,
   poc: 'poc-50',

@@ -1,19 +1,26 @@
-import { Producer } from '@platformatic/kafka';
+import { Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka';
 import { waitFor } from '@pocs/shared/wait';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecNames, kafkajsCompression, registerKafkajsCodecs } from '../src/codecs.ts';
+import {
+  type CodecName,
+  codecNames,
+  kafkajsCompression,
+  registerKafkajsCodecs,
+} from '../src/codecs.ts';
 import { createKafka, createTopic, deleteTopics, parseBrokers, uniqueName } from '../src/kafka.ts';
 import { brokers } from './services.ts';
 
 // Partition i of each topic holds only batches compressed with codec i, so a failure names its codec.
 const fromKafkajs = uniqueName('poc50-codecs-kafkajs');
 const fromPlatformatic = uniqueName('poc50-codecs-platformatic');
-/** @platformatic/kafka needs node:zlib's zstd (Node ≥ 22.15) for zstd; on Node 20 it has the rest. */
-const platformaticCodecs = ['none', 'gzip', 'lz4'] as const;
 const perCodec = 25;
+const expected = perCodec * codecNames.length;
 const kafka = createKafka({ brokers, clientId: 'poc50-codecs-test' });
 let admin: Admin;
+
+/** The codec id in the low 3 bits of a record batch's attributes (Kafka protocol, KIP-110 added 4). */
+const wireCodecId: Record<CodecName, number> = { none: 0, gzip: 1, lz4: 3, zstd: 4 };
 
 // JSON with repeated field names: compressible, like real events.
 const eventJson = (codec: string, i: number) =>
@@ -24,13 +31,15 @@ const eventJson = (codec: string, i: number) =>
     customer: `c-${i % 7}`,
     note: 'x'.repeat(i * 40),
   });
+const expectedValues = (codec: CodecName) =>
+  Array.from({ length: perCodec }, (_, i) => eventJson(codec, i));
 
 beforeAll(async () => {
-  await registerKafkajsCodecs();
+  registerKafkajsCodecs();
   admin = kafka.admin();
   await admin.connect();
   await createTopic(admin, fromKafkajs, codecNames.length);
-  await createTopic(admin, fromPlatformatic, platformaticCodecs.length);
+  await createTopic(admin, fromPlatformatic, codecNames.length);
 });
 
 afterAll(async () => {
@@ -38,17 +47,20 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
-/** Read every message of the topics with a kafkajs consumer: partition → values in order. */
-async function readAll(topics: string[], expected: number) {
-  const received = new Map<string, string[]>();
+type ByPartition = Map<number, string[]>;
+const push = (map: ByPartition, partition: number, value: string) =>
+  map.set(partition, [...(map.get(partition) ?? []), value]);
+
+/** Every message of the topic through a kafkajs consumer group: partition → values in order. */
+async function readWithKafkajs(topic: string): Promise<ByPartition> {
+  const received: ByPartition = new Map();
   let count = 0;
-  const consumer = kafka.consumer({ groupId: uniqueName('poc50-codecs') });
+  const consumer = kafka.consumer({ groupId: uniqueName('poc50-codecs-kafkajs') });
   await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      const key = `${topic}/${partition}`;
-      received.set(key, [...(received.get(key) ?? []), message.value?.toString() ?? '']);
+    eachMessage: async ({ partition, message }) => {
+      push(received, partition, message.value?.toString() ?? '');
       count++;
     },
   });
@@ -56,64 +68,158 @@ async function readAll(topics: string[], expected: number) {
     await waitFor(() => count >= expected, {
       timeoutMs: 30_000,
       intervalMs: 50,
-      description: `${expected} messages`,
+      description: `kafkajs reads ${expected} messages`,
     });
   } finally {
     await consumer.disconnect();
   }
-  return { received, count };
+  return received;
+}
+
+/** The same through a @platformatic/kafka consumer group (its own decompressors). */
+async function readWithPlatformatic(topic: string): Promise<ByPartition> {
+  const received: ByPartition = new Map();
+  let count = 0;
+  const consumer = new Consumer({
+    clientId: 'poc50-codecs-test',
+    groupId: uniqueName('poc50-codecs-platformatic'),
+    bootstrapBrokers: parseBrokers(brokers),
+  });
+  const stream = await consumer.consume({
+    topics: [topic],
+    mode: MessagesStreamModes.EARLIEST,
+    autocommit: false,
+  });
+  stream.on('data', (message) => {
+    push(received, message.partition, message.value.toString());
+    count++;
+  });
+  try {
+    await waitFor(() => count >= expected, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      description: `@platformatic/kafka reads ${expected} messages`,
+    });
+  } finally {
+    await stream.close();
+    await consumer.close(true);
+  }
+  return received;
+}
+
+/**
+ * What the broker stores: each partition's record batches fetched raw from its leader,
+ * as [codec id from the batch attributes, records in the batch]. A codec that silently
+ * sent plain batches would still round-trip; this catches it.
+ */
+async function storedBatches(topic: string): Promise<Map<number, [number, number][]>> {
+  const consumer = new Consumer({
+    clientId: 'poc50-codecs-test',
+    groupId: uniqueName('poc50-codecs-raw'),
+    bootstrapBrokers: parseBrokers(brokers),
+  });
+  try {
+    const metadata = await consumer.metadata({ topics: [topic] });
+    const meta = metadata.topics.get(topic);
+    if (!meta) throw new Error(`no metadata for ${topic}`);
+    const stored = new Map<number, [number, number][]>();
+    for (const [partition, { leader, leaderEpoch }] of meta.partitions.entries()) {
+      const response = await consumer.fetch({
+        node: leader,
+        maxWaitTime: 100,
+        topics: [
+          {
+            topicId: meta.id,
+            partitions: [
+              {
+                partition,
+                currentLeaderEpoch: leaderEpoch,
+                fetchOffset: 0n,
+                lastFetchedEpoch: -1,
+                partitionMaxBytes: 1_048_576,
+              },
+            ],
+          },
+        ],
+      });
+      const batches = response.responses[0]?.partitions[0]?.records ?? [];
+      stored.set(
+        partition,
+        batches.map((b) => [b.attributes & 0x07, b.records.length]),
+      );
+    }
+    return stored;
+  } finally {
+    await consumer.close(true);
+  }
+}
+
+function expectEveryCodec(topic: string, stored: Map<number, [number, number][]>) {
+  for (const [partition, codec] of codecNames.entries()) {
+    const batches = stored.get(partition) ?? [];
+    expect(
+      new Set(batches.map(([id]) => id)),
+      `${topic}/${partition} (${codec}) codec ids`,
+    ).toEqual(new Set([wireCodecId[codec]]));
+    expect(
+      batches.reduce((sum, [, records]) => sum + records, 0),
+      `${topic}/${partition} (${codec}) records`,
+    ).toBe(perCodec);
+  }
+}
+
+function expectEveryMessage(received: ByPartition, reader: string) {
+  expect([...received.values()].flat().length, `${reader}: messages read`).toBe(expected);
+  for (const [partition, codec] of codecNames.entries())
+    expect(received.get(partition), `${reader}: partition ${partition} (${codec})`).toEqual(
+      expectedValues(codec),
+    );
 }
 
 describe('compression codecs', () => {
-  it('kafkajs round-trips none, gzip, lz4 and zstd batches through the broker', async () => {
+  it('kafkajs writes none, gzip, lz4 and zstd batches that both clients read back exactly', async () => {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    for (const [partition, codec] of codecNames.entries()) {
-      await producer.send({
-        topic: fromKafkajs,
-        compression: kafkajsCompression[codec],
-        messages: Array.from({ length: perCodec }, (_, i) => ({
-          partition,
-          value: eventJson(codec, i),
-        })),
-      });
+    try {
+      for (const [partition, codec] of codecNames.entries()) {
+        await producer.send({
+          topic: fromKafkajs,
+          compression: kafkajsCompression[codec],
+          messages: expectedValues(codec).map((value) => ({ partition, value })),
+        });
+      }
+    } finally {
+      await producer.disconnect();
     }
-    await producer.disconnect();
 
-    const { received, count } = await readAll([fromKafkajs], perCodec * codecNames.length);
-    expect(count).toBe(perCodec * codecNames.length);
-    for (const [partition, codec] of codecNames.entries()) {
-      expect(received.get(`${fromKafkajs}/${partition}`)).toEqual(
-        Array.from({ length: perCodec }, (_, i) => eventJson(codec, i)),
-      );
-    }
+    expectEveryCodec(fromKafkajs, await storedBatches(fromKafkajs));
+    expectEveryMessage(await readWithKafkajs(fromKafkajs), 'kafkajs');
+    expectEveryMessage(await readWithPlatformatic(fromKafkajs), '@platformatic/kafka');
   });
 
-  it("kafkajs reads @platformatic/kafka's gzip and lz4 batches (same wire format)", async () => {
+  it('@platformatic/kafka writes none, gzip, lz4 and zstd batches that both clients read back exactly', async () => {
     const producer = new Producer({
       clientId: 'poc50-codecs-test',
       bootstrapBrokers: parseBrokers(brokers),
       idempotent: true,
     });
-    for (const [partition, codec] of platformaticCodecs.entries()) {
-      await producer.send({
-        compression: codec,
-        messages: Array.from({ length: perCodec }, (_, i) => ({
-          topic: fromPlatformatic,
-          partition,
-          value: Buffer.from(eventJson(codec, i)),
-        })),
-      });
+    try {
+      for (const [partition, codec] of codecNames.entries()) {
+        await producer.send({
+          compression: codec,
+          messages: expectedValues(codec).map((value) => ({
+            topic: fromPlatformatic,
+            partition,
+            value: Buffer.from(value),
+          })),
+        });
+      }
+    } finally {
+      await producer.close();
     }
-    await producer.close();
 
-    const expected = perCodec * platformaticCodecs.length;
-    const { received, count } = await readAll([fromPlatformatic], expected);
-    expect(count).toBe(expected);
-    for (const [partition, codec] of platformaticCodecs.entries()) {
-      expect(received.get(`${fromPlatformatic}/${partition}`)).toEqual(
-        Array.from({ length: perCodec }, (_, i) => eventJson(codec, i)),
-      );
-    }
+    expectEveryCodec(fromPlatformatic, await storedBatches(fromPlatformatic));
+    expectEveryMessage(await readWithKafkajs(fromPlatformatic), 'kafkajs');
+    expectEveryMessage(await readWithPlatformatic(fromPlatformatic), '@platformatic/kafka');
   });
 });

@@ -11,6 +11,7 @@ import { renderLineChart } from '@pocs/shared/chart';
 import { startChildService } from '@pocs/shared/child-service';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { scrapePool } from '@pocs/shared/pool-watch';
+import { withProgress } from '@pocs/shared/progress';
 import { histogramQuantile } from '@pocs/shared/prom-text';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion } from '@pocs/shared/service-versions';
@@ -95,7 +96,9 @@ async function measure(size: number) {
 const runsBySize = new Map<number, Awaited<ReturnType<typeof measure>>[]>();
 for (let rep = 1; rep <= repeats; rep++) {
   for (const size of sizes) {
-    const run = await measure(size);
+    const run = await withProgress(`[${rep}/${repeats}] pool ${String(size).padStart(3)}`, () =>
+      measure(size),
+    );
     runsBySize.set(size, [...(runsBySize.get(size) ?? []), run]);
     console.log(
       `[${rep}/${repeats}] pool ${String(size).padStart(3)}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms} ms, ` +

@@ -6,7 +6,9 @@
  * Steady state (the hypothesis): at the rule-of-thumb size (cores × 2 + spindles) the
  * service absorbs both loads below with 0 acquire timeouts.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig, ruleOfThumbPoolSize } from '../src/config.ts';
 import type { ExperimentResult } from '../src/experiments/pool.ts';
 import { type ScenarioResult, tooLarge, tooSmall } from '../src/experiments/scenarios.ts';
@@ -66,13 +68,20 @@ const row = (r: ExperimentResult) => ({
 });
 const report = (title: string, { baseline, broken }: ScenarioResult) => {
   console.log(`\n${title}: what moved`);
-  console.table({ baseline: row(baseline), broken: row(broken) });
+  printTable({ baseline: row(baseline), broken: row(broken) });
 };
 
 console.log(
   `Hypothesis: at pool ${rule} (${rule / 2} cores × 2) both loads run with 0 acquire timeouts.\n`,
 );
+console.log(
+  `Where to watch: this break starts its own copies of the service, because each run needs its own pool size: ` +
+    `baseline (pool ${rule}) on :${common.port}, broken on :${common.port + 10}. The lines below are scraped from ` +
+    `their /metrics once a second (curl -s localhost:${common.port + 10}/metrics | grep db_pool while it runs); ` +
+    'a poc-71 you started on :3071 is not involved.\n',
+);
 let held = true;
+const fixLines: string[] = [];
 if (args.mode !== 'large') {
   const rate = intFlag('rate', args.rate);
   const dbLatencyMs = intFlag('db-latency-ms', args['db-latency-ms'], 0);
@@ -92,6 +101,10 @@ if (args.mode !== 'large') {
   console.log(
     `→ ${r.broken.acquireTimeouts} requests gave up waiting for a connection (baseline: ${r.baseline.acquireTimeouts}).`,
   );
+  fixLines.push(
+    `too small (pool ${r.broken.poolSize} → ${rule}): acquire timeouts ${r.broken.acquireTimeouts} → ${r.baseline.acquireTimeouts}, ` +
+      `pool wait p99 ${r.broken.acquireWaitP99Ms} → ${r.baseline.acquireWaitP99Ms} ms`,
+  );
 }
 if (args.mode !== 'small') {
   console.log(
@@ -108,10 +121,22 @@ if (args.mode !== 'small') {
     `→ Postgres ran up to ${r.broken.maxActiveBackends} queries at once on ${rule / 2} cores (baseline: ${r.baseline.maxActiveBackends}); ` +
       `p99 ${r.broken.load.p99Ms} ms vs ${r.baseline.load.p99Ms} ms.`,
   );
+  fixLines.push(
+    `too large (pool ${r.broken.poolSize} → ${rule}): busy backends ${r.broken.maxActiveBackends} → ${r.baseline.maxActiveBackends}, ` +
+      `p99 ${r.broken.load.p99Ms} → ${r.baseline.load.p99Ms} ms, ${Math.round(r.broken.load.rps)} → ${Math.round(r.baseline.load.rps)} req/s`,
+  );
 }
 console.log(
   held
     ? `\nSteady state held at pool ${rule}.`
     : `\nSteady state did NOT hold at pool ${rule}: is the machine busy?`,
 );
-console.log('Cleaned up: services stopped, toxiproxy proxies deleted.');
+console.log(
+  `The fix: PG_POOL_MAX=${rule} (cores × 2 + EFFECTIVE_SPINDLES), with PG_ACQUIRE_TIMEOUT_MS so a starved pool answers 503 instead of queueing forever.`,
+);
+for (const line of fixLines) console.log(`  ${line}`);
+console.log(
+  `\nCleaned up: the service processes this break started (ports ${common.port}, ${common.port + 10}) ` +
+    'are stopped and its toxiproxy proxies deleted. Postgres and toxiproxy are still running ' +
+    '(pnpm services down stops them); a poc-71 you started yourself on :3071 was not touched.',
+);

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { withProgress } from '@pocs/shared/progress';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion } from '@pocs/shared/service-versions';
 import { loadConfig } from '../src/config.ts';
@@ -57,15 +58,16 @@ console.log(
   `poc-72 bench: bug, bug + force-release, fix; ${settings.ratePerSec} refunds/s × ${settings.durationSec} s each, ` +
     `${settings.errorRate * 100}% over balance, pool ${settings.poolMax}`,
 );
-const run = (variant: 'bug' | 'fix', forceReleaseLeaks = false) => {
-  console.log(`▶ ${variant}${forceReleaseLeaks ? ' + force-release' : ''}`);
-  return runLeakExperiment({ ...settings, variant, forceReleaseLeaks, port, postgresUrl });
-};
+const run = (variant: 'bug' | 'fix', forceReleaseLeaks = false) =>
+  withProgress(`▶ ${variant}${forceReleaseLeaks ? ' + force-release' : ''}`, () =>
+    runLeakExperiment({ ...settings, variant, forceReleaseLeaks, port, postgresUrl }),
+  );
 const bug = await run('bug');
 const forced = await run('bug', true);
 const fix = await run('fix');
-console.log('▶ withClient() vs manual try/finally release');
-const withClientCost = await measureWithClientCost({ postgresUrl, poolMax: settings.poolMax });
+const withClientCost = await withProgress('▶ withClient() vs manual try/finally release', () =>
+  measureWithClientCost({ postgresUrl, poolMax: settings.poolMax }),
+);
 
 const totals = (r: LeakExperimentResult) => ({
   handler: r.handler,

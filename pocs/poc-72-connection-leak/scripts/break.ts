@@ -8,7 +8,9 @@
  * one client: the pool of 10 is empty after 10 / (20 × 0.2) = 2.5 s and every request
  * after that hangs for the 2 s acquire timeout, then gets a 503.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import {
   type LeakExperimentResult,
@@ -107,7 +109,7 @@ const row = ({ r }: { r: LeakExperimentResult }) => ({
   'pool empty after s': r.timeToExhaustionMs === null ? '-' : r.timeToExhaustionMs / 1000,
 });
 console.log('What moved:');
-console.table(Object.fromEntries(results.map((x) => [x.label, row(x)])));
+printTable(Object.fromEntries(results.map((x) => [x.label, row(x)])));
 
 const fix = results.find((x) => x.label === 'fix')?.r;
 if (fix) {
@@ -121,5 +123,17 @@ if (fix) {
       ? 'Steady state held with the fix: 0 leaked, 0 timeouts, idle == total.'
       : 'Steady state did NOT hold with the fix: is the machine busy, or the rate above what the pool can serve?',
   );
+  const bug = results.find((x) => x.label === 'bug')?.r;
+  console.log(
+    'The fix: refundOrder takes its client through withClient(), which releases it in a finally on every path ' +
+      '(BREAK_LEAK_ON_ERROR unset): ' +
+      (bug
+        ? `leaked clients ${bug.leakedClients} → ${fix.leakedClients}, acquire timeouts ${bug.acquireTimeouts} → ${fix.acquireTimeouts}, ` +
+          `503s ${bug.load.unavailable} → ${fix.load.unavailable}, idle/total at end ${bug.idleAtEnd}/${bug.totalAtEnd} → ${fix.idleAtEnd}/${fix.totalAtEnd}.`
+        : `${fix.leakedClients} leaked clients, ${fix.acquireTimeouts} acquire timeouts, idle/total at end ${fix.idleAtEnd}/${fix.totalAtEnd}.`),
+  );
 }
-console.log('Cleaned up: services stopped, their schemas dropped.');
+console.log(
+  `Cleaned up: the service processes this break started on :${common.port} are stopped and their schemas dropped. ` +
+    'Postgres is still running (pnpm services down stops it).',
+);

@@ -3,7 +3,7 @@ import { createRegistry } from '@pocs/shared/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { MAX_REFUND_CENTS } from '../src/orders.ts';
+import { MAX_CAPTURED_CENTS, MAX_REFUND_CENTS } from '../src/orders.ts';
 import { dropSchema, uniqueSchema } from './db-schema.ts';
 import { postgresUrl } from './postgres-url.ts';
 
@@ -50,7 +50,9 @@ describe('orders service (the fixed handler)', () => {
     const order = res.json();
     expect(order).toMatchObject({ id: 42, refundedCents: 0 });
     expect(order.refundableCents).toBe(order.capturedCents);
-    expect(order.capturedCents).toBeGreaterThanOrEqual(1_000_000);
+    // The seed: captured = MAX_CAPTURED_CENTS − (id × 104,729) mod 1,000,000.
+    expect(order.capturedCents).toBe(MAX_CAPTURED_CENTS - ((42 * 104_729) % 1_000_000));
+    expect(order.capturedCents).toBe(1_601_381);
   });
 
   it('refunds part of an order and lowers its balance by exactly that much', async () => {

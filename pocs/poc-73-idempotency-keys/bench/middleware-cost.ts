@@ -16,6 +16,7 @@ import { startChildService } from '@pocs/shared/child-service';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { createPool } from '@pocs/shared/pool';
+import { withProgress } from '@pocs/shared/progress';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, redisVersion } from '@pocs/shared/service-versions';
 import { median, percentile } from '@pocs/shared/stats';
@@ -136,10 +137,17 @@ try {
         },
       });
       try {
-        const latencies = await sequentialLatencies(service.url, requests);
+        const tag = `  [${round}/${repeats}] ${store.padEnd(8)}`;
+        const latencies = await withProgress(`${tag} ${requests} sequential requests`, () =>
+          sequentialLatencies(service.url, requests),
+        );
         const load = [];
         for (const connections of connectionsList)
-          load.push(await throughput(service.url, connections));
+          load.push(
+            await withProgress(`${tag} autocannon @${connections} for ${durationSec} s`, () =>
+              throughput(service.url, connections),
+            ),
+          );
         const run = {
           store,
           p50Ms: quantile(latencies, 0.5),

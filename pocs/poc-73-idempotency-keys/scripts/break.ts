@@ -1,15 +1,8 @@
-/**
- * Break it: 10,000 logical payments from retrying clients while toxiproxy injects
- * faults between the API and the payment provider, once without idempotency keys
- * (BREAK_NO_IDEMPOTENCY=1) and once with them.
- *
- * Steady-state hypothesis: with keys, 0 customers are charged twice and both ledgers
- * reconcile, even with ≥ 20% of provider calls failing. Without keys, double charges > 0.
- */
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
+import { printTable } from '@pocs/shared/table';
 import {
   type PaymentsExperimentResult,
   pocRoot,
@@ -69,7 +62,7 @@ for (const withKeys of [false, true]) {
     `  provider charges ${r.ledgers.providerCharges} for ${r.ledgers.ordersCharged} orders → DOUBLE CHARGES: ${r.ledgers.doubleCharges}; ledgers reconcile: ${r.ledgers.reconciled} (unrecorded charges ${r.ledgers.unrecordedCharges}, phantom payments ${r.ledgers.phantomPayments})`,
   );
 }
-console.table(
+printTable(
   Object.fromEntries(
     runs.map((r) => [
       r.mode,
@@ -94,4 +87,18 @@ await writeResult({
   },
   data: { runs },
 });
-console.log('Services stopped, proxy deleted, schemas dropped.');
+const without = runs.find((r) => r.mode === 'without-keys');
+const withKeys = runs.find((r) => r.mode === 'with-keys');
+if (withKeys) {
+  console.log(
+    'The fix: every payment carries an Idempotency-Key that the API stores with its answer and passes to the provider, ' +
+      'so a retried attempt replays the first answer instead of charging again: ' +
+      (without
+        ? `double charges ${without.ledgers.doubleCharges} → ${withKeys.ledgers.doubleCharges}, ledgers reconcile ${without.ledgers.reconciled} → ${withKeys.ledgers.reconciled}.`
+        : `${withKeys.ledgers.doubleCharges} double charges, ledgers reconcile: ${withKeys.ledgers.reconciled}.`),
+  );
+}
+console.log(
+  `Cleaned up: the API (:${common.apiPort}) and provider (:${common.providerPort}) processes this break started are stopped, ` +
+    'its toxiproxy proxy deleted and its schemas dropped. Postgres and toxiproxy are still running (pnpm services down stops them).',
+);

@@ -10,7 +10,9 @@
  * Redis lost its keys. Without dedup each fault ships orders again; check-then-act stops
  * sequential redeliveries but not concurrent copies; Redis alone forgets on restart.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import type { DedupStrategy } from '../src/config.ts';
 import { loadConfig } from '../src/config.ts';
 import { type DedupRunResult, runDedupExperiment } from '../src/experiments/dedup.ts';
@@ -161,12 +163,22 @@ if (scenario === 'restart' || scenario === 'all') {
 }
 
 console.log('\nWhat moved:');
-console.table(rows);
+printTable(rows);
 const held = fixRuns.every((r) => r.final.duplicates === 0 && r.final.shipments === orders);
 console.log(
   held
     ? `Steady state held: with atomic dedup + the unique constraint every run ended at ${orders} shipments, 0 duplicates.`
     : 'Steady state did NOT hold with the fix: look at the rows marked "atomic + constraint".',
+);
+const worst = Object.entries(rows)
+  .filter(([label]) => !label.endsWith('atomic + constraint'))
+  .sort(([, a], [, b]) => Number(b['duplicate shipments']) - Number(a['duplicate shipments']))[0];
+console.log(
+  'The fix: claim each order with one atomic SET key NX PX (not GET then SET) and keep the unique constraint on ' +
+    'shipments(order_id) for what Redis forgets: duplicate shipments ' +
+    (worst ? `${worst[1]['duplicate shipments']} (worst, ${worst[0]}) → ` : '') +
+    `${fixRuns.map((r) => r.final.duplicates).join(' / ')} in the ${fixRuns.length} fixed runs, ` +
+    `${fixRuns.reduce((n, r) => n + r.consumer.sideEffects.conflict, 0)} copies caught by the constraint.`,
 );
 console.log(
   'Cleaned up: consumers stopped, run schemas dropped, run queues deleted, run Redis keys deleted' +

@@ -11,6 +11,7 @@ import { backoffStrategies } from '@pocs/shared/backoff';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
+import { withProgress } from '@pocs/shared/progress';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
 import { loadConfig } from '../src/config.ts';
@@ -83,16 +84,17 @@ const live: ContentionResult[] = [];
 const table = `poc75_bench_${process.pid}`;
 for (const clients of liveClients) {
   for (const strategy of backoffStrategies) {
-    process.stdout.write(`▶ live: ${clients} clients, ${strategy} … `);
-    const r = await runContention({
-      postgresUrl: POSTGRES_URL,
-      table,
-      clients,
-      backoff: { strategy, baseMs, capMs },
-      thinkMs,
-      seed,
-    });
-    console.log(`${r.calls} calls, ${r.completionMs} ms`);
+    const r = await withProgress(`▶ live: ${clients} clients, ${strategy}`, () =>
+      runContention({
+        postgresUrl: POSTGRES_URL,
+        table,
+        clients,
+        backoff: { strategy, baseMs, capMs },
+        thinkMs,
+        seed,
+      }),
+    );
+    console.log(`  ${r.calls} calls, ${r.completionMs} ms`);
     live.push(r);
   }
 }
@@ -103,34 +105,38 @@ const herdNetwork: HerdResult[] = [];
 const amplification: AmplificationResult[] = [];
 try {
   for (const strategy of backoffStrategies) {
-    process.stdout.write(`▶ herd: ${herdClients} clients, ${outageMs} ms outage, ${strategy} … `);
-    const r = await runHerd({
-      dependency,
-      clients: herdClients,
-      outageMs,
-      backoff: { strategy, baseMs, capMs },
-      seed,
-    });
+    const r = await withProgress(
+      `▶ herd: ${herdClients} clients, ${outageMs} ms outage, ${strategy}`,
+      () =>
+        runHerd({
+          dependency,
+          clients: herdClients,
+          outageMs,
+          backoff: { strategy, baseMs, capMs },
+          seed,
+        }),
+    );
     console.log(
-      `peak ${r.peakAfterRecovery}/100 ms after recovery, ${r.overloadedAfterRecovery} shed`,
+      `  peak ${r.peakAfterRecovery}/100 ms after recovery, ${r.overloadedAfterRecovery} shed`,
     );
     herd.push(r);
   }
   for (const strategy of ['none', 'full'] as const) {
-    process.stdout.write(
-      `▶ herd through a blackholed network: ${herdClients} clients, ${strategy} … `,
+    const r = await withProgress(
+      `▶ herd through a blackholed network: ${herdClients} clients, ${strategy}`,
+      () =>
+        runBlackholeHerd({
+          dependency,
+          proxyListen: '127.0.0.1:27503',
+          clients: herdClients,
+          outageMs,
+          attemptTimeoutMs,
+          backoff: { strategy, baseMs, capMs },
+          seed,
+        }),
     );
-    const r = await runBlackholeHerd({
-      dependency,
-      proxyListen: '127.0.0.1:27503',
-      clients: herdClients,
-      outageMs,
-      attemptTimeoutMs,
-      backoff: { strategy, baseMs, capMs },
-      seed,
-    });
     console.log(
-      `peak ${r.peakAfterRecovery}/100 ms after recovery, ${r.overloadedAfterRecovery} shed`,
+      `  peak ${r.peakAfterRecovery}/100 ms after recovery, ${r.overloadedAfterRecovery} shed`,
     );
     herdNetwork.push(r);
   }

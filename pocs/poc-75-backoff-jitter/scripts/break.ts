@@ -10,8 +10,10 @@
  * 2 s all at once: the first burst after recovery is > 40 and requests are shed.
  * With 3 retries at 100% failure, plain retries send 4× the load; a retry budget ≤ 1.2×.
  */
+
 import { type BackoffStrategy, backoffStrategies } from '@pocs/shared/backoff';
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import {
   type HerdResult,
   runAmplification,
@@ -113,7 +115,7 @@ try {
     console.log(`  requests per 100 ms from 0.5 s before recovery (! = some shed): ${around}\n`);
   }
   console.log('What moved (thundering herd):');
-  console.table(
+  printTable(
     Object.fromEntries(
       herds.map((r) => [
         r.strategy,
@@ -145,7 +147,7 @@ try {
     );
   }
   console.log('What moved (load amplification at 100% failure):');
-  console.table(
+  printTable(
     Object.fromEntries(
       amp.map((a) => [
         a.budget ? 'with retry budget' : 'plain retries',
@@ -168,6 +170,16 @@ try {
     budgeted.amplification <= 1.2
       ? `Retry budget held amplification to ${budgeted.amplification}× (≤ 1.2×).`
       : `Retry budget let amplification reach ${budgeted.amplification}× (> 1.2×).`,
+  );
+  const none = herds.find((r) => r.strategy === 'none');
+  const plain = amp.find((a) => !a.budget)!;
+  console.log(
+    'The fix: full jitter (sleep random(0, min(cap, base × 2^attempt))) and a retry budget (0.1 retry per success, burst 10): ' +
+      (full
+        ? `busiest 100 ms after recovery ${none ? `${none.peakAfterRecovery} → ` : ''}${full.peakAfterRecovery}, ` +
+          `shed ${none ? `${none.overloadedAfterRecovery} → ` : ''}${full.overloadedAfterRecovery}; `
+        : '') +
+      `amplification at 100% failure ${plain.amplification}× → ${budgeted.amplification}×.`,
   );
 } finally {
   await dependency.stop();

@@ -9,9 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { withProgress } from '@pocs/shared/progress';
 import { writeResult } from '@pocs/shared/results';
 import { postgresVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
 import { percentile } from '@pocs/shared/stats';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import { measureAmplification } from '../src/experiments/amplification.ts';
 import { benchPorts, startChain } from '../src/experiments/chain.ts';
@@ -79,7 +81,6 @@ console.log(
 // 2. The same fault schedule, broken then fixed.
 const runs: Record<'broken' | 'fixed', ScheduleResult> = {} as never;
 for (const mode of ['broken', 'fixed'] as const) {
-  console.log(`▶ ${mode}: ${schedule.ratePerSec} req/s for 30 s`);
   const chain = await startChain({
     ports: benchPorts,
     broken: mode === 'broken',
@@ -88,11 +89,13 @@ for (const mode of ['broken', 'fixed'] as const) {
     schema: schema(mode),
   });
   try {
-    runs[mode] = await runFaultSchedule(chain, schedule);
+    runs[mode] = await withProgress(`▶ ${mode}: ${schedule.ratePerSec} req/s for 30 s`, () =>
+      runFaultSchedule(chain, schedule),
+    );
   } finally {
     await chain.stop();
   }
-  console.table(Object.fromEntries(runs[mode].phases.map(({ phase, ...rest }) => [phase, rest])));
+  printTable(Object.fromEntries(runs[mode].phases.map(({ phase, ...rest }) => [phase, rest])));
   console.log(
     `  max in flight: gateway ${runs[mode].maxInFlight.gateway}, orders ${runs[mode].maxInFlight.orders}; ` +
       `gateway still working on ${runs[mode].gatewayInFlightAtEnd} after the load ended; inventory calls ${runs[mode].inventoryCalls}`,
@@ -143,7 +146,7 @@ for (const variant of variants) {
     await chain.stop();
   }
 }
-console.table(amplification);
+printTable(amplification);
 
 const slim = (r: ScheduleResult) => ({
   phases: r.phases,

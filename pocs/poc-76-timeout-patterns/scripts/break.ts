@@ -10,7 +10,9 @@
  * flight at the gateway (10 at 20/s). Prediction for the broken chain: in-flight grows by
  * `rate` every second the fault lasts (rate × 10 s = 200 at both gateway and orders).
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
 import { breakPorts, startChain } from '../src/experiments/chain.ts';
 import { runFaultSchedule, type ScheduleResult } from '../src/experiments/schedule.ts';
@@ -86,7 +88,7 @@ for (const mode of ['broken', 'fixed'] as const) {
   const r = results[mode]!;
   console.log('  in flight at gateway / orders, once a second:');
   console.log(`  ${r.samples.map((s) => `${s.gateway}/${s.orders}`).join(' ')}`);
-  console.table(
+  printTable(
     Object.fromEntries(
       r.phases.map((p) => [
         p.phase,
@@ -121,5 +123,26 @@ if (fixed) {
       ? `Steady state held with the fix: p99 ${p99} ms ≤ ${limitMs} ms, max in flight ${fixed.maxInFlight.gateway} ≤ ${inFlightBound}, answers 200 again after the fault.`
       : `Steady state did NOT hold with the fix: p99 ${p99} ms (limit ${limitMs}), max in flight ${fixed.maxInFlight.gateway} (bound ${inFlightBound}). Is the machine busy?`,
   );
+  const broken = results.broken;
+  const brokenP99 = broken
+    ? Math.max(
+        ...broken.phases
+          .filter((p) => p.phase === 'latency' || p.phase === 'blackhole')
+          .map((p) => p.p99Ms ?? 0),
+      )
+    : undefined;
+  console.log(
+    `The fix: a ${config.GATEWAY_DEADLINE_MS} ms deadline at the gateway spent hop by hop, a timeout on every call, ` +
+      `${config.ORDERS_RETRIES} ${config.ORDERS_RETRIES === 1 ? 'retry' : 'retries'} at orders within the deadline, a circuit breaker in front of inventory ` +
+      '(BREAK_NO_TIMEOUTS unset): ' +
+      (broken
+        ? `gateway p99 under the fault ${brokenP99} → ${p99} ms, max in flight ${broken.maxInFlight.gateway} → ${fixed.maxInFlight.gateway} (gateway), ` +
+          `${broken.maxInFlight.orders} → ${fixed.maxInFlight.orders} (orders), calls at inventory ${broken.inventoryCalls} → ${fixed.inventoryCalls}.`
+        : `gateway p99 under the fault ${p99} ms, max in flight ${fixed.maxInFlight.gateway}, calls at inventory ${fixed.inventoryCalls}.`),
+  );
 }
-console.log('Cleaned up: services stopped, toxiproxy proxies deleted, schemas dropped.');
+console.log(
+  `Cleaned up: the gateway, orders and inventory processes this break started (:${breakPorts.gateway}, ` +
+    `:${breakPorts.orders}, :${breakPorts.inventory}) are stopped, their toxiproxy proxies deleted and schemas dropped. ` +
+    'Postgres and toxiproxy are still running (pnpm services down stops them).',
+);

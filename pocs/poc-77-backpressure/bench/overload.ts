@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
+import { withProgress } from '@pocs/shared/progress';
 import { writeResult } from '@pocs/shared/results';
 import { rabbitmqVersion } from '@pocs/shared/service-versions';
 import { capacityPerSec, loadConfig } from '../src/config.ts';
@@ -33,11 +34,13 @@ const deadlineMs = 1_000;
 const rssBoundMb = 300;
 const maxOldSpaceMb = 512;
 
-const capacity = await measureCapacity({
-  port,
-  clients: config.WORKERS,
-  durationSec: intFlag('capacity-sec', args['capacity-sec']),
-});
+const capacity = await withProgress('▶ measuring capacity', () =>
+  measureCapacity({
+    port,
+    clients: config.WORKERS,
+    durationSec: intFlag('capacity-sec', args['capacity-sec']),
+  }),
+);
 console.log(
   `capacity: ${capacity.perSec} jobs/s measured (${capacityPerSec(config)} by construction)`,
 );
@@ -66,15 +69,17 @@ const summary = (r: OverloadResult) => ({
 const tenX: (ReturnType<typeof summary> & { samples: OverloadResult['samples'] })[] = [];
 const tenXRaw: OverloadResult[] = [];
 for (const mode of ['unbounded', 'fixed', 'adaptive', 'broker'] as const) {
-  const r = await runOverload({
-    mode,
-    port,
-    ratePerSec: capacityPerSec(config) * 10,
-    durationSec: longSec,
-    deadlineMs,
-    rssBoundMb,
-    maxOldSpaceMb,
-  });
+  const r = await withProgress(`▶ 10× overload, ADMISSION_MODE=${mode}`, () =>
+    runOverload({
+      mode,
+      port,
+      ratePerSec: capacityPerSec(config) * 10,
+      durationSec: longSec,
+      deadlineMs,
+      rssBoundMb,
+      maxOldSpaceMb,
+    }),
+  );
   tenXRaw.push(r);
   tenX.push({ ...summary(r), samples: r.samples });
   console.log(
@@ -91,16 +96,18 @@ const twoXCases = [
 const twoX = [];
 const twoXRaw: { label: string; r: OverloadResult }[] = [];
 for (const c of twoXCases) {
-  const r = await runOverload({
-    mode: c.mode,
-    port,
-    ratePerSec: capacityPerSec(config) * 2,
-    durationSec: shortSec,
-    deadlineMs,
-    rssBoundMb,
-    maxOldSpaceMb,
-    env: c.env,
-  });
+  const r = await withProgress(`▶ 2× overload, ${c.mode}`, () =>
+    runOverload({
+      mode: c.mode,
+      port,
+      ratePerSec: capacityPerSec(config) * 2,
+      durationSec: shortSec,
+      deadlineMs,
+      rssBoundMb,
+      maxOldSpaceMb,
+      env: c.env,
+    }),
+  );
   twoXRaw.push({ label: c.label, r });
   twoX.push({
     label: c.label,

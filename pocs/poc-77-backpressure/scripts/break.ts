@@ -11,7 +11,9 @@
  * is queued with its 256 KB payload, so memory grows by roughly
  * (offered − capacity) × 256 KB per second until the RSS bound stops the run.
  */
+
 import { intFlag, parseCli } from '@pocs/shared/cli';
+import { printTable } from '@pocs/shared/table';
 import { admissionModes, capacityPerSec, loadConfig } from '../src/config.ts';
 import { type OverloadResult, runOverload } from '../src/experiments/overload.ts';
 import { runStreamIngest } from '../src/stream-ingest.ts';
@@ -75,7 +77,7 @@ for (const mode of modes as (typeof admissionModes)[number][]) {
   );
 }
 console.log('What moved:');
-console.table(
+printTable(
   Object.fromEntries(
     results.map((r) => [
       r.mode,
@@ -109,7 +111,7 @@ const streams = [
   await runStreamIngest({ ...streamScenario, variant: 'ignore-backpressure' }),
   await runStreamIngest({ ...streamScenario, variant: 'pipeline' }),
 ];
-console.table(
+printTable(
   Object.fromEntries(
     streams.map((s) => [
       s.variant,
@@ -135,5 +137,21 @@ if (fixes.length > 0) {
       ? 'Steady state held with the fixes: RSS under the bound, 0 late, goodput ≥ 90% of capacity.'
       : 'Steady state did NOT hold with a fix: is the machine busy (another bench running)?',
   );
+  const unbounded = results.find((r) => r.mode === 'unbounded');
+  console.log(
+    'The fix: an admission limit that says no early (ADMISSION_MODE=fixed | adaptive answer 429 with Retry-After; ' +
+      'broker puts a bounded RabbitMQ queue with prefetch in between):',
+  );
+  for (const r of fixes) {
+    console.log(
+      `  ${r.mode}: peak RSS ${unbounded ? `${unbounded.peakRssMb} → ` : ''}${r.peakRssMb} MB, ` +
+        `late ${unbounded ? `${unbounded.load.outcomes.late.count} → ` : ''}${r.load.outcomes.late.count}, ` +
+        `goodput ${unbounded ? `${unbounded.goodputPerSec} → ` : ''}${r.goodputPerSec}/s of ${capacity}/s capacity, ` +
+        `${r.load.outcomes.shed.count} shed with 429.`,
+    );
+  }
 }
-console.log('Services stopped; nothing left behind (broker mode deletes its queue; no files).');
+console.log(
+  `Cleaned up: the service processes this break started on :${common.port} are stopped; broker mode deleted its queue; ` +
+    'no files written. RabbitMQ is still running (pnpm services down stops it).',
+);

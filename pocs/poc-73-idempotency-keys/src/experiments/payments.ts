@@ -174,8 +174,21 @@ export async function runPaymentsExperiment(
     const worker = async () => {
       while (next < o.payments) await payOnce(next++);
     };
-    await Promise.all(Array.from({ length: o.concurrency }, worker));
+    // A line every 2 s: a 10,000-payment run takes close to a minute.
+    const progress = setInterval(() => {
+      const seconds = ((performance.now() - started) / 1000).toFixed(0).padStart(3);
+      print(
+        `t=${seconds} s  ${succeeded + gaveUp}/${o.payments} payments done, ${attempts} attempts, ` +
+          `${faulted} faulted, ${conflicts} × 409, ${gaveUp} gave up`,
+      );
+    }, 2_000);
+    try {
+      await Promise.all(Array.from({ length: o.concurrency }, worker));
+    } finally {
+      clearInterval(progress);
+    }
     const durationMs = Math.round(performance.now() - started);
+    print('all payments answered; stopping both services and reconciling the two ledgers');
 
     await proxy.removeToxic('slow').catch(() => undefined);
     await proxy.removeToxic('reset').catch(() => undefined);
