@@ -13,6 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { max, median } from '@pocs/shared/stats';
+import { printTable } from '@pocs/shared/table';
 import { brokersOf, loadConfig } from '../src/config.ts';
 import {
   defaultRoundOptions,
@@ -166,10 +167,9 @@ for (const event of events) {
     });
   }
 }
-console.table(
+printTable(
   rows.map((r) => ({
-    event: r.event,
-    variant: r.variant,
+    'event, variant': `${r.event} ${r.variant}`,
     'member pause ms': r.medianMemberPauseMs,
     'kept max ms': r.medianKeptMaxPauseMs,
     'moved max ms': r.medianMovedMaxPauseMs,
