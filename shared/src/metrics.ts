@@ -2,13 +2,21 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** One registry per app (tests get a fresh one each), with Node's process metrics. */
+/**
+ * One registry per app (tests get a fresh one each), with Node's process metrics. `poc` becomes
+ * a label on every series (`poc="poc-71"`), so one dashboard or one Prometheus can scrape every
+ * POC and tell them apart without per-POC metric prefixes.
+ */
 export function createRegistry({
   defaultMetrics = true,
+  poc,
 }: {
   defaultMetrics?: boolean;
+  /** The package name, e.g. 'poc-71'. */
+  poc?: string;
 } = {}): Registry {
   const registry = new Registry();
+  if (poc) registry.setDefaultLabels({ poc });
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -6,7 +6,7 @@ import { loadConfig } from './config.ts';
 
 const config = loadConfig();
 const logger = createLogger({ name: 'poc-47', level: config.LOG_LEVEL });
-const { app } = await buildApp(config, { logger, registry: createRegistry() });
+const { app } = await buildApp(config, { logger, registry: createRegistry({ poc: 'poc-47' }) });
 const address = await startServer(app, { host: config.HOST, port: config.PORT });
 logger.info(
   {

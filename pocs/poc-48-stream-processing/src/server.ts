@@ -8,7 +8,7 @@ const config = loadConfig();
 const logger = createLogger({ name: 'poc-48', level: config.LOG_LEVEL });
 const { app } = await buildApp(config, {
   logger,
-  registry: createRegistry(),
+  registry: createRegistry({ poc: 'poc-48' }),
   // A failed commit leaves memory ahead of Kafka: exit, and let the restart restore.
   onFatal: () => process.exit(1),
 });

@@ -12,7 +12,7 @@ export const EXIT_FENCED = 3;
 
 const config = loadConfig();
 const logger = createLogger({ name: 'poc-49', level: config.LOG_LEVEL });
-const registry = createRegistry();
+const registry = createRegistry({ poc: 'poc-49' });
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'poc49-copier', logger });
 const copier = createCopier({
   config,

@@ -42,7 +42,7 @@ if (config.SERVICE === 'all') {
     'poc-76 chain running: gateway → orders → inventory → Postgres',
   );
 } else {
-  const app = await buildApp(config, { logger, registry: createRegistry() });
+  const app = await buildApp(config, { logger, registry: createRegistry({ poc: 'poc-76' }) });
   const address = await startServer(app, { host: config.HOST, port: servicePort(config) });
   if (config.BREAK_NO_TIMEOUTS) {
     logger.warn(

@@ -6,7 +6,7 @@ import { capacityPerSec, loadConfig } from './config.ts';
 
 const config = loadConfig();
 const logger = createLogger({ name: 'poc-77', level: config.LOG_LEVEL });
-const { app } = await buildApp(config, { logger, registry: createRegistry() });
+const { app } = await buildApp(config, { logger, registry: createRegistry({ poc: 'poc-77' }) });
 const address = await startServer(app, { host: config.HOST, port: config.PORT });
 
 logger.info(

@@ -6,7 +6,10 @@ import { loadProviderConfig } from './config.ts';
 
 const config = loadProviderConfig();
 const logger = createLogger({ name: 'poc-73-provider', level: config.LOG_LEVEL });
-const { app } = await buildProviderApp(config, { logger, registry: createRegistry() });
+const { app } = await buildProviderApp(config, {
+  logger,
+  registry: createRegistry({ poc: 'poc-73' }),
+});
 const address = await startServer(app, { host: config.HOST, port: config.PORT });
 logger.info(
   { ledger: `${config.PROVIDER_SCHEMA}.charges` },

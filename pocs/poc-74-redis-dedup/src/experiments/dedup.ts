@@ -82,7 +82,10 @@ export async function runDedupExperiment(o: DedupRunOptions): Promise<DedupRunRe
   });
   let built: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
-    built = await buildApp(config, { logger: silentLogger, registry: createRegistry() });
+    built = await buildApp(config, {
+      logger: silentLogger,
+      registry: createRegistry({ poc: 'poc-74' }),
+    });
     const { pool, db, publisher, consumer, redis } = built;
     const settle = (expected: number, what: string) =>
       waitFor(() => consumer.stats().settled >= expected, {
