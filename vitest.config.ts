@@ -10,6 +10,7 @@ export default defineConfig({
     projects: [
       'shared',
       'infra',
+      'adapters/*',
       'pocs/*',
       { test: { name: 'repo', include: ['test/**/*.test.ts'], testTimeout: 60_000 } },
     ],

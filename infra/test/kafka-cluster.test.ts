@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTopicsReady } from '@pocs/shared/kafka-topics';
+import { createTopicsReady } from '@pocs/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaServerProperties, newClusterId } from '../src/kafka.ts';

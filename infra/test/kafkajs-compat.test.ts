@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTopicsReady, deleteTopicsGone } from '@pocs/shared/kafka-topics';
+import { createTopicsReady, deleteTopicsGone } from '@pocs/kafka';
 import { type Consumer, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAFKA_DEFAULT_BROKERS } from '../src/kafka.ts';

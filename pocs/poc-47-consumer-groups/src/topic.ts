@@ -1,4 +1,4 @@
-import { createTopicsReady } from '@pocs/shared/kafka-topics';
+import { createTopicsReady } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import type { Admin } from 'kafkajs';
 

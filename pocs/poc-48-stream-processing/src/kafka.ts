@@ -1,5 +1,4 @@
-import { kafkaLogCreator } from '@pocs/shared/kafka-log';
-import { createTopicsReady, deleteTopicsGone } from '@pocs/shared/kafka-topics';
+import { createTopicsReady, deleteTopicsGone, kafkaLogCreator } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 

@@ -1,4 +1,4 @@
-import { kafkaLogCreator } from '@pocs/shared/kafka-log';
+import { kafkaLogCreator } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import { Kafka, logLevel } from 'kafkajs';
 

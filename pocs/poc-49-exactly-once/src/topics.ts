@@ -10,7 +10,7 @@ export const runId = (): string => `${Date.now().toString(36)}-${randomBytes(3).
  * Create topics with the broker's default replication factor (1 on the single broker, 3 on
  * the cluster) and wait until they take writes on every broker.
  */
-export { createTopicsReady as createTopics } from '@pocs/shared/kafka-topics';
+export { createTopicsReady as createTopics } from '@pocs/kafka';
 
 /** Best effort: the run already has its numbers; a leftover topic is not a failure. */
 export async function deleteRunArtifacts(

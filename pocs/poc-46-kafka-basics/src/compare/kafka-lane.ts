@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTopicsReady } from '@pocs/shared/kafka-topics';
+import { createTopicsReady } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
 import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Consumers, DeliveryHandler, Lane } from './lane.ts';

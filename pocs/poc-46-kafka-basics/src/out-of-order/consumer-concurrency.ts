@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createTopicsReady } from '@pocs/kafka';
 import { seededRandom } from '@pocs/shared/backoff';
-import { createTopicsReady } from '@pocs/shared/kafka-topics';
 import { sleep, waitFor } from '@pocs/shared/wait';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { createOrderAudit, type OrderCounts } from './order-audit.ts';

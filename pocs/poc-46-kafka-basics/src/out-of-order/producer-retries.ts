@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTopicsReady } from '@pocs/shared/kafka-topics';
+import { createTopicsReady } from '@pocs/kafka';
 import type { ProxyHandle } from '@pocs/shared/toxiproxy';
 import { sleep } from '@pocs/shared/wait';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';

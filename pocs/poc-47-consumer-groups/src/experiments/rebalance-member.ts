@@ -8,7 +8,7 @@
  * SIGTERM = clean leave: close the consumer (commit, LeaveGroup), exit 0.
  */
 import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
-import { kafkaLogCreator } from '@pocs/shared/kafka-log';
+import { kafkaLogCreator } from '@pocs/kafka';
 import { createLogger } from '@pocs/shared/log';
 import { Kafka, logLevel } from 'kafkajs';
 import { type MemberEvent, memberSettingsFromEnv } from './rebalance-member-protocol.ts';

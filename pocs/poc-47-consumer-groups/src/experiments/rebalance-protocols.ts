@@ -19,7 +19,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createTopicsReady, deleteTopicsGone } from '@pocs/shared/kafka-topics';
+import { createTopicsReady, deleteTopicsGone } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
 import { Kafka, logLevel } from 'kafkajs';
 import {

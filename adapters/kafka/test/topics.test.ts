@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTopicsReady, deleteTopicsGone } from '../src/kafka-topics.ts';
+import { createTopicsReady, deleteTopicsGone } from '../src/topics.ts';
 
 // Against the shared broker(s): in CI that is the 3-node cluster, where the race these helpers
 // hide (a broker asked before its metadata cache knows the new topic) actually happens.

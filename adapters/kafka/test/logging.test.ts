@@ -1,7 +1,7 @@
 import { logLevel } from 'kafkajs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { kafkaLogCreator } from '../src/kafka-log.ts';
+import { kafkaLogCreator } from '../src/logging.ts';
 
 /** A real pino logger at debug, writing JSON lines into an array. */
 function capture() {

@@ -1,5 +1,5 @@
+import { waitFor } from '@pocs/shared/wait';
 import { type Admin, type ITopicConfig, Kafka, logLevel } from 'kafkajs';
-import { waitFor } from './wait.ts';
 
 // On a multi-broker KRaft cluster, kafkajs's `createTopics({ waitForLeaders: true })` can fail
 // with "This server does not host this topic-partition": it asks a broker whose metadata cache

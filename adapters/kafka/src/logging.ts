@@ -1,5 +1,5 @@
+import type { Logger } from '@pocs/shared/log';
 import { type logCreator, logLevel } from 'kafkajs';
-import type { Logger } from './log.ts';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
