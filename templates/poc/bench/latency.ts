@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { renderLineChart } from '@pocs/shared/chart';
 import { parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
-import { measureLatency } from '../scripts/latency-run.ts';
+import { measureLatency } from '../src/experiments/latency.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-__NN__ bench [options]

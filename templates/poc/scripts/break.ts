@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
-import { measureLatency } from './latency-run.ts';
+import { printTable } from '@pocs/shared/table';
+import { measureLatency } from '../src/experiments/latency.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-__NN__ break [options]
@@ -28,17 +29,26 @@ const common = {
   durationSec: intFlag('duration', args.duration),
 };
 
-console.log('Hypothesis: p99 < 50 ms without the fault.');
+console.log(
+  `Steady state (hypothesis): p99 < 50 ms at ${common.connections} connections, no fault.`,
+);
+console.log('\n▶ baseline: no fault');
 const baseline = await measureLatency(common);
-console.log(`Injecting: +${slowMs} ms in every request`);
+console.log(`\n▶ break: +${slowMs} ms in every request (BREAK_SLOW_MS=${slowMs})`);
 const broken = await measureLatency({ ...common, env: { BREAK_SLOW_MS: String(slowMs) } });
-console.table({ baseline, broken });
-console.log(`p99 moved from ${baseline.p99Ms} ms to ${broken.p99Ms} ms. Services stopped.`);
+// Template: the fault is removed; a real POC applies its fix here, under the same fault.
+console.log('\n▶ fix: the fault removed (a real POC: its fix, under the same fault)');
+const fixed = await measureLatency(common);
+printTable({ baseline, broken, fixed });
+console.log(
+  `p99 ${baseline.p99Ms} ms → ${broken.p99Ms} ms with the fault → ${fixed.p99Ms} ms with the fix.`,
+);
+console.log('Cleanup: the three service processes this break started have exited.');
 await writeResult({
   pocDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
   poc: 'poc-__NN__',
   bench: 'break',
   script: 'break',
   write: args.write,
-  data: { slowMs, baseline, broken },
+  data: { slowMs, baseline, broken, fixed },
 });

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { startChildService } from '@pocs/shared/child-service';
 import autocannon from 'autocannon';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The POC's folder: the child service runs src/server.ts from there.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Start the service in its own process with `env`, load it, stop it. */
 export async function measureLatency({
