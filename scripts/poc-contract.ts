@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envelopeProblems } from '@pocs/shared/results';
 import { parse as parseYaml } from 'yaml';
@@ -101,6 +101,32 @@ export function publishedPorts(compose: unknown): { service: string; port: numbe
   return out;
 }
 
+/** Relative specifiers a file imports: `from '…'`, side-effect `import '…'`, `import('…')`. */
+function relativeImports(source: string): string[] {
+  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+    (m) => m[1]!,
+  );
+}
+
+/**
+ * Experiments live in src/experiments/; scripts/ and bench/ are thin CLIs over them. So no
+ * file in src/ or test/ imports from scripts/ or bench/: a test that imports a CLI runs its
+ * top-level code, and logic there cannot be shared with the bench.
+ */
+async function cliImports(pocDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const folder of ['src', 'test']) {
+    for (const rel of await filesIn(join(pocDir, folder), '.ts')) {
+      const file = join(pocDir, folder, rel);
+      for (const spec of relativeImports(await readFile(file, 'utf8'))) {
+        const target = relative(pocDir, resolve(dirname(file), spec));
+        if (/^(scripts|bench)\//.test(target)) found.push(`${folder}/${rel} imports ${target}`);
+      }
+    }
+  }
+  return found;
+}
+
 export async function checkPoc(poc: PocInfo): Promise<string[]> {
   const problems: string[] = [];
   const say = (piece: string) => problems.push(`${poc.folder}: ${piece}`);
@@ -148,6 +174,10 @@ export async function checkPoc(poc: PocInfo): Promise<string[]> {
   }
   if ((await filesIn(join(poc.dir, 'test'), '.test.ts')).length === 0)
     say('test/ has no *.test.ts');
+  if ((await filesIn(join(poc.dir, 'src', 'experiments'), '.ts')).length === 0)
+    say('src/experiments/ has no .ts experiment (scripts/ and bench/ are thin CLIs over it)');
+  for (const found of await cliImports(poc.dir))
+    say(`${found}: import experiments from src/experiments/, never scripts/ or bench/`);
 
   // Config: .env.example lists exactly the schema's keys, at their defaults.
   let defaults: Record<string, unknown> | undefined;

@@ -47,6 +47,10 @@ describe('the contract check fails on a POC missing a piece', () => {
     await writeFile(join(dir, '.env.example'), env.replace(/^PG_POOL_MAX=.*\n/m, ''));
     const compose = await readFile(join(dir, 'docker-compose.yml'), 'utf8');
     await writeFile(join(dir, 'docker-compose.yml'), compose.replace('"5432:5432"', '"5433:5432"'));
+    await writeFile(
+      join(dir, 'test', 'imports-a-cli.test.ts'),
+      "import '../scripts/break.ts';\nconst m = await import('../bench/sweep.ts');\n",
+    );
 
     const problems = await checkPoc(poc);
     expect(problems).toEqual(
@@ -55,6 +59,8 @@ describe('the contract check fails on a POC missing a piece', () => {
         'poc-71-pool-sizing: results/ has no .svg chart',
         'poc-71-pool-sizing: README.md lacks the "## Break it" section',
         'poc-71-pool-sizing: .env.example lacks PG_POOL_MAX',
+        'poc-71-pool-sizing: test/imports-a-cli.test.ts imports scripts/break.ts: import experiments from src/experiments/, never scripts/ or bench/',
+        'poc-71-pool-sizing: test/imports-a-cli.test.ts imports bench/sweep.ts: import experiments from src/experiments/, never scripts/ or bench/',
         expect.stringMatching(
           /^poc-71-pool-sizing: docker-compose.yml service "postgres" publishes port 5433, which no config default uses/,
         ),
@@ -63,7 +69,7 @@ describe('the contract check fails on a POC missing a piece', () => {
         ),
       ]),
     );
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(8);
   });
 
   it('flags a wrong package name, a missing script and an unparsable compose file', async () => {
