@@ -1,3 +1,4 @@
+import { parallelTests } from '@pocs/infra/test-workers';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,7 @@ export default defineConfig({
     globalSetup: ['@pocs/infra/test-setup'],
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
+    // Unique topic names, no timing assertions, no broker restarts.
+    ...parallelTests(),
   },
 });
