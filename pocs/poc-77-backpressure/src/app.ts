@@ -72,7 +72,7 @@ export async function buildApp(
   });
   new Gauge({
     name: 'jobs_admission_limit',
-    help: 'Current admission limit (running + queued); -1 when unbounded',
+    help: 'Current admission limit (running + queued), count; -1 when unbounded',
     registers: [deps.registry],
     collect() {
       const l = limit();
