@@ -54,30 +54,30 @@ export interface Consumer {
  */
 export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
   const messages = new Counter({
-    name: 'poc74_messages_total',
+    name: 'consumer_messages_total',
     help: 'Deliveries handled, by outcome (processed, duplicate, in_flight, failed, poison)',
     labelNames: ['outcome'],
     registers: [o.registry],
   });
   const deliveries = new Counter({
-    name: 'poc74_deliveries_total',
+    name: 'consumer_deliveries_total',
     help: 'Messages delivered by RabbitMQ, by whether the broker flagged them as redelivered',
     labelNames: ['redelivered'],
     registers: [o.registry],
   });
   const sideEffects = new Counter({
-    name: 'poc74_side_effects_total',
+    name: 'shipment_inserts_total',
     help: 'Shipment inserts, by result: inserted, or conflict (the unique constraint caught a duplicate that got past Redis)',
     labelNames: ['result'],
     registers: [o.registry],
   });
   const injected = new Counter({
-    name: 'poc74_injected_nacks_total',
+    name: 'consumer_injected_nacks_total',
     help: 'Deliveries nacked on purpose by BREAK_REDELIVER_TIMES (lost acks)',
     registers: [o.registry],
   });
   const dedupSeconds = new Histogram({
-    name: 'poc74_dedup_check_duration_seconds',
+    name: 'dedup_check_duration_seconds',
     help: 'Time spent asking the deduplicator before the side effect, in seconds, by strategy',
     labelNames: ['strategy'],
     buckets: latencyBucketsSeconds,

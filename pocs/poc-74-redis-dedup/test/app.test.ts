@@ -54,8 +54,8 @@ describe('the order service over HTTP', () => {
     const samples = parsePrometheusText(
       (await built.app.inject({ method: 'GET', url: '/metrics' })).body,
     );
-    expect(sumOf(samples, 'poc74_side_effects_total', { result: 'inserted' })).toBe(1);
-    expect(sumOf(samples, 'poc74_messages_total', { outcome: 'duplicate' })).toBe(2);
+    expect(sumOf(samples, 'shipment_inserts_total', { result: 'inserted' })).toBe(1);
+    expect(sumOf(samples, 'consumer_messages_total', { outcome: 'duplicate' })).toBe(2);
   });
 
   it('replays a range of recorded orders, and dedup keeps the shipments at one', async () => {

@@ -21,6 +21,10 @@ describe('3 redeliveries of each of 100 orders', () => {
     const r = await run('none');
     expect(r.consumer.redelivered).toBe(300);
     expect(r.final).toEqual({ shipments: 400, ordersShipped: 100, duplicates: 300 });
+    // The result says what produced it, and carries no connection string.
+    expect(r).toMatchObject({ strategy: 'none', uniqueGuard: false, orders: 100, copies: 1 });
+    expect(r).toMatchObject({ redeliverTimes: 3, consumers: 2, prefetch: 20 });
+    expect(Object.keys(r)).not.toContain('postgresUrl');
   });
 
   it('with atomic SET NX PX dedup: 0 duplicate shipments, 300 redeliveries skipped', async () => {

@@ -1,8 +1,9 @@
 import { type Deadline, deadlineFromHeaders, isDeadlineExceededError } from '@pocs/shared/deadline';
 import type { Logger } from '@pocs/shared/log';
-import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
+import type { Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
 import CircuitBreaker from 'opossum';
+import { watchBreaker } from './breaker-metrics.ts';
 import type { Config } from './config.ts';
 import { forward } from './forward.ts';
 import { createHopMetrics } from './hop-metrics.ts';
@@ -14,8 +15,6 @@ import {
   isUpstreamError,
   UpstreamError,
 } from './upstream.ts';
-
-const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
 
 const isBreakerOpen = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && 'code' in err && err.code === 'EOPENBREAKER';
@@ -53,31 +52,7 @@ export async function buildOrders(
       rollingCountBuckets: 10,
     },
   );
-  const breakerState = new Gauge({
-    name: 'orders_inventory_breaker_state',
-    help: 'Circuit breaker around inventory calls: 0 closed, 1 half-open, 2 open',
-    registers: [deps.registry],
-  });
-  const transitions = new Counter({
-    name: 'orders_inventory_breaker_transitions_total',
-    help: 'Circuit breaker state changes, by new state (count)',
-    labelNames: ['to'],
-    registers: [deps.registry],
-  });
-  const shortCircuited = new Counter({
-    name: 'orders_inventory_breaker_rejected_total',
-    help: 'Inventory calls the open breaker refused without calling (count)',
-    registers: [deps.registry],
-  });
-  const moved = (state: keyof typeof BREAKER_STATE) => () => {
-    breakerState.set(BREAKER_STATE[state]);
-    transitions.inc({ to: state });
-    deps.logger.warn({ state }, 'inventory circuit breaker changed state');
-  };
-  breaker.on('open', moved('open'));
-  breaker.on('halfOpen', moved('half_open'));
-  breaker.on('close', moved('closed'));
-  breaker.on('reject', () => shortCircuited.inc());
+  watchBreaker(breaker, { registry: deps.registry, dependency: 'inventory', logger: deps.logger });
   app.addHook('onClose', async () => breaker.shutdown());
 
   const fixed = async (sku: string, deadline: Deadline): Promise<HopResponse> => {

@@ -94,7 +94,9 @@ describe('10 s of latency in front of inventory', () => {
     // Little's law: in flight ≤ rate × the longest a request can live (the deadline).
     expect(maxGatewayInFlight).toBeLessThanOrEqual((RATE * deadlineMs) / 1000);
     expect(done.every((r) => r.status === 503 || r.status === 504)).toBe(true);
-    expect(await chain.metric('orders', 'orders_inventory_breaker_state')).toBe(2);
+    expect(await chain.metric('orders', 'circuit_breaker_state', { dependency: 'inventory' })).toBe(
+      2,
+    );
 
     // Blackhole: the connection stays open and nothing comes back. Still bounded.
     await chain.inventoryProxy.removeToxic('latency');
@@ -114,9 +116,14 @@ describe('10 s of latency in front of inventory', () => {
       async () => (await fetch(`${chain!.gatewayUrl}/api/availability/SKU-3`)).status === 200,
       { timeoutMs: 15_000, intervalMs: 250, description: 'the gateway to answer 200 again' },
     );
-    expect(await chain.metric('orders', 'orders_inventory_breaker_state')).toBe(0);
+    expect(await chain.metric('orders', 'circuit_breaker_state', { dependency: 'inventory' })).toBe(
+      0,
+    );
     expect(
-      await chain.metric('orders', 'orders_inventory_breaker_transitions_total', { to: 'closed' }),
+      await chain.metric('orders', 'circuit_breaker_transitions_total', {
+        dependency: 'inventory',
+        to: 'closed',
+      }),
     ).toBeGreaterThanOrEqual(1);
     expect(await chain.inFlight()).toEqual({ gateway: 0, orders: 0, inventory: 0 });
   });

@@ -55,7 +55,7 @@ export async function buildApp(
   }
 
   new Gauge({
-    name: 'backpressure_in_flight',
+    name: 'jobs_in_flight',
     help: 'Admitted jobs not yet finished (running + queued), count',
     registers: [deps.registry],
     collect() {
@@ -63,7 +63,7 @@ export async function buildApp(
     },
   });
   new Gauge({
-    name: 'backpressure_queue_depth',
+    name: 'jobs_queue_depth',
     help: 'Admitted jobs waiting for a worker (broker mode: ready messages on the broker), count',
     registers: [deps.registry],
     async collect() {
@@ -71,8 +71,8 @@ export async function buildApp(
     },
   });
   new Gauge({
-    name: 'backpressure_concurrency_limit',
-    help: 'Current admission limit (running + queued); -1 when unbounded',
+    name: 'jobs_admission_limit',
+    help: 'Current admission limit (running + queued), count; -1 when unbounded',
     registers: [deps.registry],
     collect() {
       const l = limit();
@@ -80,12 +80,12 @@ export async function buildApp(
     },
   });
   const shed = new Counter({
-    name: 'backpressure_shed_total',
+    name: 'jobs_shed_total',
     help: 'Jobs refused with 429 because the admission limit was reached, count',
     registers: [deps.registry],
   });
   const completed = new Counter({
-    name: 'backpressure_jobs_completed_total',
+    name: 'jobs_completed_total',
     help: 'Jobs the worker pool finished, count',
     registers: [deps.registry],
   });

@@ -52,8 +52,8 @@ describe('POST /jobs', () => {
     expect(shed.json()).toMatchObject({ code: 'overloaded', limit: 2, status: 429 });
     expect((await first).map((r) => r.statusCode)).toEqual([200, 200]);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/^backpressure_shed_total 1$/m);
-    expect(metrics.body).toMatch(/^backpressure_jobs_completed_total 2$/m);
+    expect(metrics.body).toMatch(/^jobs_shed_total 1$/m);
+    expect(metrics.body).toMatch(/^jobs_completed_total 2$/m);
     await app.close();
   });
 

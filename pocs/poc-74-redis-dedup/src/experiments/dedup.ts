@@ -10,7 +10,8 @@ import { type DedupStrategy, loadConfig } from '../config.ts';
 import type { ConsumerStats } from '../consumer.ts';
 import { type ShipmentCounts, seedOrders, shipmentCounts } from '../store.ts';
 
-export interface DedupRunOptions {
+/** What a run sets up; a result repeats it, so each result says what produced it. */
+export interface DedupSetup {
   strategy: DedupStrategy;
   /** The Postgres unique constraint on shipments(order_id). */
   uniqueGuard: boolean;
@@ -21,6 +22,9 @@ export interface DedupRunOptions {
   redeliverTimes: number;
   consumers: number;
   prefetch: number;
+}
+
+export interface DedupRunOptions extends DedupSetup {
   postgresUrl: string;
   redisUrl: string;
   rabbitmqUrl: string;
@@ -32,14 +36,7 @@ export interface DedupRunOptions {
   timeoutMs?: number;
 }
 
-export interface DedupRunResult {
-  strategy: DedupStrategy;
-  uniqueGuard: boolean;
-  orders: number;
-  copies: number;
-  redeliverTimes: number;
-  consumers: number;
-  prefetch: number;
+export interface DedupRunResult extends DedupSetup {
   published: number;
   replayed: number;
   /** Shipments after the first pass (before any replay). */
@@ -60,16 +57,25 @@ let runs = 0;
  * Every run has its own schema, queue and Redis key prefix, removed at the end.
  */
 export async function runDedupExperiment(o: DedupRunOptions): Promise<DedupRunResult> {
+  // The result repeats the setup, never the URLs and callbacks beside it.
+  const {
+    postgresUrl,
+    redisUrl,
+    rabbitmqUrl,
+    replay,
+    beforeReplay,
+    timeoutMs = 30_000,
+    ...setup
+  } = o;
   const id = `${process.pid}_${++runs}_${Date.now().toString(36)}`;
   const schema = `poc74_run_${id}`;
   const queue = `poc74.run.${id}`;
   const keyPrefix = `poc74:run:${id}:`;
-  const timeoutMs = o.timeoutMs ?? 30_000;
   const started = performance.now();
   const config = loadConfig({
-    POSTGRES_URL: o.postgresUrl,
-    REDIS_URL: o.redisUrl,
-    RABBITMQ_URL: o.rabbitmqUrl,
+    POSTGRES_URL: postgresUrl,
+    REDIS_URL: redisUrl,
+    RABBITMQ_URL: rabbitmqUrl,
     DB_SCHEMA: schema,
     QUEUE: queue,
     REDIS_KEY_PREFIX: keyPrefix,
@@ -106,24 +112,18 @@ export async function runDedupExperiment(o: DedupRunOptions): Promise<DedupRunRe
     const firstPass = await shipmentCounts(pool, db);
 
     let replayed = 0;
-    if (o.replay) {
-      await o.beforeReplay?.();
+    if (replay) {
+      await beforeReplay?.();
       // ioredis reconnects by itself after a restart; replay only once it has.
       await waitFor(() => redis.status === 'ready', {
         timeoutMs: 10_000,
         description: 'the consumer to reconnect to Redis',
       });
-      replayed = await publisher.publish(all.slice(0, o.replay));
+      replayed = await publisher.publish(all.slice(0, replay));
       await settle(published + replayed, 'replay');
     }
     return {
-      strategy: o.strategy,
-      uniqueGuard: o.uniqueGuard,
-      orders: o.orders,
-      copies: o.copies,
-      redeliverTimes: o.redeliverTimes,
-      consumers: o.consumers,
-      prefetch: o.prefetch,
+      ...setup,
       published,
       replayed,
       firstPass,

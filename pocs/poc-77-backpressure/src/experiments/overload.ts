@@ -124,9 +124,9 @@ export async function runOverload({
           tSec: round1(elapsedSec()),
           rssMb: round1(sumOf(s, 'process_resident_memory_bytes') / 2 ** 20),
           heapUsedMb: round1(sumOf(s, 'nodejs_heap_size_used_bytes') / 2 ** 20),
-          inFlight: sumOf(s, 'backpressure_in_flight'),
-          queueDepth: sumOf(s, 'backpressure_queue_depth'),
-          limit: sumOf(s, 'backpressure_concurrency_limit'),
+          inFlight: sumOf(s, 'jobs_in_flight'),
+          queueDepth: sumOf(s, 'jobs_queue_depth'),
+          limit: sumOf(s, 'jobs_admission_limit'),
         };
         samples.push(sample);
         if (sample.rssMb >= rssBoundMb) {
