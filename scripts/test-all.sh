@@ -30,6 +30,7 @@ step "typecheck" pnpm --silent typecheck
 step "readme index" pnpm --silent readme:index --check
 step "numbers check (README and doc figures against results/)" pnpm --silent numbers:check
 step "compose files (compose-go loader)" pnpm --silent compose:check
+step "metric names (docs/poc-contract.md, Metrics)" pnpm --silent metrics:check
 
 echo "==> tests (against the real services)"
 report=$(mktemp)
