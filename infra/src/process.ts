@@ -20,6 +20,8 @@ import { sleep } from './wait.ts';
 interface ProcStat {
   state: string;
   pgrp: number;
+  /** Clock ticks since boot at which the process started: with the pid, its identity. */
+  startTicks: number;
   startMs: number;
 }
 
@@ -36,6 +38,7 @@ function procStat(pid: number): ProcStat | undefined {
     return {
       state: fields[0] ?? '?',
       pgrp: Number(fields[2]),
+      startTicks: Number(fields[19]),
       startMs: bootMs + Number(fields[19]) * 10,
     };
   } catch {
@@ -113,23 +116,40 @@ export function processFamily(pgid: number, roots: Iterable<number> = [pgid]): n
 }
 
 /**
- * The pid in `pidFile` if that process still runs. A process that started after the file was
- * written is someone else who got a recycled pid (e.g. after a reboot), so it does not count.
+ * The pid in `pidFile` if that same process still runs. The file holds the pid and the
+ * process's start time in clock ticks since boot (`/proc/<pid>/stat` field 22): a process
+ * with that pid but another start time is someone else who got a recycled pid (e.g. after
+ * a reboot). Comparing ticks with ticks stays right when the wall clock jumps (a machine
+ * restored from a snapshot moves btime, so converting ticks to wall time and comparing it
+ * with the file's mtime called a live broker stale). A file with a pid alone (written by an
+ * older checkout) falls back to that mtime comparison.
  */
 export function livePid(pidFile: string): number | undefined {
   let pid: number;
+  let recordedTicks: number | undefined;
   let writtenMs: number;
   try {
-    pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+    const [first, second] = readFileSync(pidFile, 'utf8').trim().split(/\s+/);
+    pid = Number.parseInt(first ?? '', 10);
+    recordedTicks = second === undefined ? undefined : Number.parseInt(second, 10);
     writtenMs = statSync(pidFile).mtimeMs;
   } catch {
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 1 || !isRunning(pid)) return undefined;
-  const startMs = procStat(pid)?.startMs;
+  const stat = procStat(pid);
+  if (stat === undefined) return pid;
+  if (recordedTicks !== undefined && Number.isInteger(recordedTicks)) {
+    return stat.startTicks === recordedTicks ? pid : undefined;
+  }
   // 2 s of slack: btime has 1 s resolution.
-  if (startMs !== undefined && startMs > writtenMs + 2_000) return undefined;
-  return pid;
+  return stat.startMs > writtenMs + 2_000 ? undefined : pid;
+}
+
+/** What a pid file holds: the pid, and its start ticks where /proc has them. */
+export function pidFileContent(pid: number): string {
+  const ticks = procStat(pid)?.startTicks;
+  return ticks === undefined ? `${pid}\n` : `${pid} ${ticks}\n`;
 }
 
 export interface SpawnDetachedOptions {
@@ -177,7 +197,7 @@ export function spawnDetached(options: SpawnDetachedOptions): DetachedProcess {
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not spawn ${options.command}`);
-    writeFileSync(options.pidFile, `${child.pid}\n`);
+    writeFileSync(options.pidFile, pidFileContent(child.pid));
     return { pid: child.pid, exitReason: () => reason };
   } finally {
     closeSync(logFd);
