@@ -45,14 +45,6 @@ export interface Problem extends Violation {
   metric: string;
 }
 
-/**
- * TEMPORARY exemption, to be removed when branch work that renames POCs 46–48's metrics is
- * merged: names starting with these prefixes are let off the `no-poc-prefix` rule (and only
- * that rule). The repo test fails on an entry that no longer matches any metric, so a stale
- * entry cannot linger.
- */
-export const TEMPORARY_POC_PREFIX_EXEMPTIONS: readonly string[] = ['poc46_', 'poc47_', 'poc48_'];
-
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
 const LABEL_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const POC_PREFIX = /(?:^|_)poc_?\d+(?:_|$)/;
@@ -90,14 +82,8 @@ const NON_BASE_UNITS: Record<string, string> = {
 const TIME_WORDS = new Set(['duration', 'latency', 'elapsed', 'time', 'uptime', 'age']);
 const HISTOGRAM_UNITS = ['seconds', 'bytes'];
 
-/**
- * The naming rule for one metric: every broken part, empty when the metric is fine.
- * `exemptPrefixes` lets names with those prefixes off the `no-poc-prefix` rule only.
- */
-export function checkMetricName(
-  metric: MetricShape,
-  { exemptPrefixes = [] as readonly string[] } = {},
-): Violation[] {
+/** The naming rule for one metric: every broken part, empty when the metric is fine. */
+export function checkMetricName(metric: MetricShape): Violation[] {
   const { name, type } = metric;
   const out: Violation[] = [];
   const add = (rule: string, message: string) => out.push({ rule, message });
@@ -110,7 +96,7 @@ export function checkMetricName(
       'names are snake_case <area>_<thing>_<unit>: lower-case letters and digits, at least two words joined by "_"',
     );
   }
-  if (POC_PREFIX.test(name.toLowerCase()) && !exemptPrefixes.some((p) => name.startsWith(p))) {
+  if (POC_PREFIX.test(name.toLowerCase())) {
     add(
       'no-poc-prefix',
       'no POC number in the name: createRegistry({ poc }) labels every series poc="poc-NN"',
@@ -340,19 +326,15 @@ export interface RepoCheck {
   files: number;
   definitions: MetricDefinition[];
   problems: Problem[];
-  /** Exempt prefixes no metric name starts with any more. */
-  staleExemptions: string[];
 }
 
 /** Scan every metric source folder and check every definition. */
 export async function checkRepo({
   root = repoRoot,
   dirs,
-  exemptPrefixes = TEMPORARY_POC_PREFIX_EXEMPTIONS,
 }: {
   root?: string;
   dirs?: string[];
-  exemptPrefixes?: readonly string[];
 } = {}): Promise<RepoCheck> {
   const definitions: MetricDefinition[] = [];
   const problems: Problem[] = [];
@@ -366,7 +348,7 @@ export async function checkRepo({
     }
   }
   for (const d of definitions) {
-    for (const v of checkMetricName(d, { exemptPrefixes })) {
+    for (const v of checkMetricName(d)) {
       problems.push({ file: d.file, line: d.line, metric: d.name, ...v });
     }
   }
@@ -388,10 +370,7 @@ export async function checkRepo({
     }
   }
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
-  const staleExemptions = exemptPrefixes.filter(
-    (p) => !definitions.some((d) => d.name.startsWith(p)),
-  );
-  return { files, definitions, problems, staleExemptions };
+  return { files, definitions, problems };
 }
 
 export function formatProblem(p: Problem): string {
@@ -401,12 +380,7 @@ export function formatProblem(p: Problem): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await checkRepo();
   for (const p of result.problems) console.error(formatProblem(p));
-  for (const p of result.staleExemptions) {
-    console.error(
-      `scripts/metric-names.ts: exemption "${p}" matches no metric any more: remove it`,
-    );
-  }
-  const bad = result.problems.length + result.staleExemptions.length;
+  const bad = result.problems.length;
   console.log(
     `metrics:check: ${result.definitions.length} metrics in ${result.files} files, ${bad} problem${bad === 1 ? '' : 's'}`,
   );

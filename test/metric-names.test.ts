@@ -2,12 +2,7 @@ import { createHttpDurationHistogram, createRegistry } from '@pocs/shared/metric
 import { createPool } from '@pocs/shared/pool';
 import { registerPoolMetrics } from '@pocs/shared/pool-metrics';
 import { describe, expect, it } from 'vitest';
-import {
-  checkRepo,
-  formatProblem,
-  metricSourceDirs,
-  TEMPORARY_POC_PREFIX_EXEMPTIONS,
-} from '../scripts/metric-names.ts';
+import { checkRepo, formatProblem, metricSourceDirs } from '../scripts/metric-names.ts';
 
 // The naming rule of docs/poc-contract.md, "Metrics", over every metric the repo defines.
 const repo = await checkRepo();
@@ -24,21 +19,6 @@ describe('every metric follows the naming rule', () => {
 
   it('finds no broken rule (file:line metric: rule)', () => {
     expect(repo.problems.map(formatProblem)).toEqual([]);
-  });
-
-  it('exempts only the poc46_–poc48_ prefixes, and only while a metric still uses one', () => {
-    // TEMPORARY: the renames of POCs 46–48 are on another branch; when they land, this list
-    // empties (scripts/metric-names.ts) and the stale-exemption assertion below says so.
-    expect(TEMPORARY_POC_PREFIX_EXEMPTIONS).toEqual(['poc46_', 'poc47_', 'poc48_']);
-    expect(repo.staleExemptions).toEqual([]);
-  });
-
-  it('without the exemption, the only problems are those POC prefixes', async () => {
-    const strict = await checkRepo({ exemptPrefixes: [] });
-    for (const p of strict.problems) {
-      expect(p.rule).toBe('no-poc-prefix');
-      expect(p.metric).toMatch(/^poc4[678]_/);
-    }
   });
 });
 

@@ -18,12 +18,12 @@ import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { median } from '@pocs/shared/stats';
 import amqplibPackage from 'amqplib/package.json' with { type: 'json' };
 import kafkajsPackage from 'kafkajs/package.json' with { type: 'json' };
-import { brokerList, loadCompareConfig } from '../src/compare/config.ts';
+import { loadCompareConfig } from '../src/experiments/compare/config.ts';
 
-import { type KafkaLane, openKafkaLane } from '../src/compare/kafka-lane.ts';
-import type { BrokerName, PublishOptions } from '../src/compare/lane.ts';
-import { ORDER_BYTES, planOrders } from '../src/compare/order.ts';
-import { openRabbitLane, type RabbitLane } from '../src/compare/rabbit-lane.ts';
+import { type KafkaLane, openKafkaLane } from '../src/experiments/compare/kafka-lane.ts';
+import type { BrokerName, PublishOptions } from '../src/experiments/compare/lane.ts';
+import { ORDER_BYTES, planOrders } from '../src/experiments/compare/order.ts';
+import { openRabbitLane, type RabbitLane } from '../src/experiments/compare/rabbit-lane.ts';
 import {
   type FixedRateResult,
   ORDERING_BATCH,
@@ -36,7 +36,7 @@ import {
   runOrdering,
   runThroughput,
   type ThroughputResult,
-} from '../src/compare/scenarios.ts';
+} from '../src/experiments/compare/scenarios.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-46 bench:compare [options]
@@ -93,7 +93,7 @@ if (killAfter >= crashMessages) {
 }
 
 const config = loadCompareConfig();
-const brokers = brokerList(config.KAFKA_BROKERS);
+const brokers = config.KAFKA_BROKERS;
 const timeoutMs = 300_000;
 const started = Date.now();
 const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
@@ -194,7 +194,7 @@ const summary = Object.fromEntries(variants.map((v) => [v.label, summarize(v.lab
 
 // Consumer death, then replay by a brand-new reader, on the same topic / queue.
 const crashOrders = planOrders(crashMessages, 100);
-const crashChildEnv = { KAFKA_BROKERS: config.KAFKA_BROKERS, RABBITMQ_URL: config.RABBITMQ_URL };
+const crashChildEnv = { KAFKA_BROKERS: brokers.join(','), RABBITMQ_URL: config.RABBITMQ_URL };
 const crash = {} as Record<BrokerName, Awaited<ReturnType<typeof runConsumerCrash>>>;
 const replay = {} as Record<string, { replayed: number; of: number; leftInQueue?: number | null }>;
 await withLane('kafka', async (lane) => {

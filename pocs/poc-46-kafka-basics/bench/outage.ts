@@ -16,6 +16,7 @@ import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion, postgresVersion } from '@pocs/shared/service-versions';
 import { median as exactMedian } from '@pocs/shared/stats';
 import { printTable } from '@pocs/shared/table';
+import { loadConfig } from '../src/config.ts';
 import {
   ACK_BEFORE_SEND,
   FIXED,
@@ -23,9 +24,8 @@ import {
   type OutageOptions,
   type OutageResult,
   runOutageExperiment,
-} from '../scripts/outage-experiment.ts';
-import { BREAK_BROKER_PORT } from '../scripts/private-broker.ts';
-import { loadConfig } from '../src/config.ts';
+} from '../src/experiments/outage.ts';
+import { BREAK_BROKER_PORT } from '../src/experiments/private-broker.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-46 bench:outage [options]

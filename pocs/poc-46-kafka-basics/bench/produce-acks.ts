@@ -11,6 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafka } from '@pocs/kafka';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { silentLogger } from '@pocs/shared/log';
@@ -18,8 +19,8 @@ import { createRegistry } from '@pocs/shared/metrics';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { median, percentile, sortAsc } from '@pocs/shared/stats';
-import { brokerList, loadConfig } from '../src/config.ts';
-import { createKafka, ensureTopic } from '../src/kafka.ts';
+import { loadConfig } from '../src/config.ts';
+import { ensureTopic, serviceClientSettings } from '../src/kafka.ts';
 import { createOrderProducer } from '../src/producer.ts';
 
 const args = parseResultsCli(
@@ -31,8 +32,13 @@ const args = parseResultsCli(
 const rounds = intFlag('rounds', args.rounds);
 const seconds = intFlag('seconds', args.seconds);
 const config = loadConfig();
-const brokers = brokerList(config);
-const kafka = createKafka({ brokers, clientId: 'poc-46-bench', logger: silentLogger });
+const brokers = config.KAFKA_BROKERS;
+const kafka = createKafka({
+  brokers,
+  clientId: 'poc-46-bench',
+  logger: silentLogger,
+  ...serviceClientSettings,
+});
 const admin = kafka.admin();
 await admin.connect();
 const topic = `poc46.bench.acks.${randomBytes(3).toString('hex')}`;

@@ -21,8 +21,8 @@ import {
   NO_UNIQUE,
   runOutageExperiment,
   type Twin,
-} from './outage-experiment.ts';
-import { BREAK_BROKER_PORT } from './private-broker.ts';
+} from '../src/experiments/outage.ts';
+import { BREAK_BROKER_PORT } from '../src/experiments/private-broker.ts';
 
 const twinNames: Record<string, Twin> = {
   fixed: FIXED,

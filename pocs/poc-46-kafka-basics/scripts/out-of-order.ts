@@ -24,18 +24,18 @@ import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion, toxiproxyVersion } from '@pocs/shared/service-versions';
 import { medianOfFields } from '@pocs/shared/stats';
 import { printTable } from '@pocs/shared/table';
-import { loadOutOfOrderConfig } from '../src/out-of-order/config.ts';
+import { loadOutOfOrderConfig } from '../src/experiments/out-of-order/config.ts';
 import {
   CONSUMER_MODES,
   type ConsumerRunResult,
   runConsumerConcurrency,
-} from '../src/out-of-order/consumer-concurrency.ts';
-import { startPrivateBroker } from '../src/out-of-order/private-broker.ts';
+} from '../src/experiments/out-of-order/consumer-concurrency.ts';
+import { startPrivateBroker } from '../src/experiments/out-of-order/private-broker.ts';
 import {
   PRODUCER_MODES,
   type ProducerRunResult,
   runProducerRetries,
-} from '../src/out-of-order/producer-retries.ts';
+} from '../src/experiments/out-of-order/producer-retries.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pocDir = resolve(here, '..');
@@ -57,7 +57,7 @@ const args = parseResultsCli(
   --latency          response latency injected, ms (default ${config.OOO_LATENCY_MS}) [OOO_LATENCY_MS]
   --window           how long each latency window lasts, ms (default ${config.OOO_WINDOW_MS}) [OOO_WINDOW_MS]
   --windows          latency windows per run (default ${config.OOO_WINDOWS}) [OOO_WINDOWS]
- consumer part (shared broker ${config.KAFKA_BROKERS}):
+ consumer part (shared broker ${config.KAFKA_BROKERS.join(',')}):
   --events-per-key   events per key (default ${config.OOO_EVENTS_PER_KEY}) [OOO_EVENTS_PER_KEY]
   --max-latency      max handler latency per message, ms (default ${config.OOO_MAX_HANDLER_LATENCY_MS}) [OOO_MAX_HANDLER_LATENCY_MS]`,
   {
@@ -181,7 +181,7 @@ if (part !== 'consumer') {
 
 const consumerRounds: ConsumerRunResult[][] = [];
 if (part !== 'producer') {
-  const brokers = config.KAFKA_BROKERS.split(',').map((b) => b.trim());
+  const brokers = config.KAFKA_BROKERS;
   for (let round = 1; round <= settings.rounds; round++) {
     const results: ConsumerRunResult[] = [];
     for (const mode of CONSUMER_MODES) {

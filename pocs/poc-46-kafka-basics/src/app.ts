@@ -1,13 +1,14 @@
+import { createKafka } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import { Counter, type Registry } from '@pocs/shared/metrics';
 import { createPool } from '@pocs/shared/pool';
 import { registerPoolMetrics } from '@pocs/shared/pool-metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
 import type { Admin } from 'kafkajs';
-import { brokerList, type Config } from './config.ts';
+import type { Config } from './config.ts';
 import { type OrderConsumer, startOrderConsumer } from './consumer.ts';
 import { isProduceFailedError, isProduceTimeoutError } from './errors.ts';
-import { createKafka, describeLag, ensureTopic, totalLag } from './kafka.ts';
+import { describeLag, ensureTopic, serviceClientSettings, totalLag } from './kafka.ts';
 import { keyFor, orderRequestSchema } from './order.ts';
 import { partitionForKey } from './partition.ts';
 import { createOrderProducer, type OrderProducer } from './producer.ts';
@@ -42,9 +43,10 @@ export async function buildApp(
   });
   registerPoolMetrics(pool, registry);
   const kafka = createKafka({
-    brokers: brokerList(config),
+    brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
     logger,
+    ...serviceClientSettings,
   });
   const admin: Admin = kafka.admin();
   let producer: OrderProducer | undefined;
@@ -101,7 +103,7 @@ export async function buildApp(
   }
 
   const orders = new Counter({
-    name: 'poc46_orders_total',
+    name: 'orders_total',
     help: 'POST /orders answers, by result (accepted = 202, rejected = 503 not accepted)',
     labelNames: ['result'],
     registers: [registry],

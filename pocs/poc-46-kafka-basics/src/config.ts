@@ -1,3 +1,4 @@
+import { brokerListStringEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { z } from 'zod';
 
@@ -18,10 +19,7 @@ export const configSchema = z.object({
   PORT: env.port(3046),
   LOG_LEVEL: env.logLevel(),
   /** Comma-separated bootstrap brokers: one broker or the 3-broker cluster. */
-  KAFKA_BROKERS: z
-    .string()
-    .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, 'expected host:port[,host:port…]')
-    .default(serviceDefaults.KAFKA_BROKERS),
+  KAFKA_BROKERS: brokerListStringEnv(serviceDefaults.KAFKA_BROKERS),
   KAFKA_CLIENT_ID: env.string('poc-46'),
   /** The order-events topic; created at start-up with TOPIC_PARTITIONS if missing. */
   TOPIC: kafkaName('poc46.orders'),
@@ -61,6 +59,3 @@ export type Config = z.infer<typeof configSchema>;
 
 export const loadConfig = (source = process.env): Readonly<Config> =>
   parseConfig(configSchema, source);
-
-export const brokerList = (config: Pick<Config, 'KAFKA_BROKERS'>): string[] =>
-  config.KAFKA_BROKERS.split(',').map((b) => b.trim());

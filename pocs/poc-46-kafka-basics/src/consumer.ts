@@ -46,13 +46,13 @@ export async function startOrderConsumer(o: {
   logger: Logger;
 }): Promise<OrderConsumer> {
   const records = new Counter({
-    name: 'poc46_consumed_records_total',
+    name: 'orders_consumed_records_total',
     help: 'Order records consumed, by result (inserted, duplicate = absorbed by the unique index, poison = skipped)',
     labelNames: ['result'],
     registers: [o.registry],
   });
   const commits = new Counter({
-    name: 'poc46_offset_commits_total',
+    name: 'orders_offset_commits_total',
     help: 'Offset commits after a batch was written to Postgres, by result (ok, failed)',
     labelNames: ['result'],
     registers: [o.registry],

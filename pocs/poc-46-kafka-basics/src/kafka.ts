@@ -1,28 +1,15 @@
-import { createTopicsReady, kafkaLogCreator } from '@pocs/kafka';
-import type { Logger } from '@pocs/shared/log';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { createTopicsReady, type KafkaClientOptions } from '@pocs/kafka';
+import type { Admin } from 'kafkajs';
 
-export function createKafka({
-  brokers,
-  clientId,
-  logger,
-  retries = 5,
-}: {
-  brokers: string[];
-  clientId: string;
-  logger: Logger;
-  /** Client-level retries (admin, metadata); producer and consumer set their own. */
-  retries?: number;
-}): Kafka {
-  return new Kafka({
-    brokers,
-    clientId,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-    connectionTimeout: 1_000,
-    retry: { retries, initialRetryTime: 200, maxRetryTime: 5_000 },
-  });
-}
+/**
+ * The service's client settings for `createKafka` (@pocs/kafka): a 1 s connection timeout,
+ * and client-level retries (admin, metadata) with backoff up to 5 s; producer and consumer
+ * set their own.
+ */
+export const serviceClientSettings = {
+  connectionTimeout: 1_000,
+  retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+} satisfies Partial<KafkaClientOptions>;
 
 /**
  * Create the topic if it does not exist. No replication factor: the broker's default

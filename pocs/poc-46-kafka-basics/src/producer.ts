@@ -65,20 +65,20 @@ export async function createOrderProducer(o: {
   await producer.connect();
 
   const duration = new Histogram({
-    name: 'poc46_produce_duration_seconds',
+    name: 'orders_produce_duration_seconds',
     help: 'Time from send to the broker ack (or failure), in seconds, by outcome',
     labelNames: ['outcome'],
     buckets: latencyBucketsSeconds,
     registers: [o.registry],
   });
   const unconfirmed = new Counter({
-    name: 'poc46_unconfirmed_sends_total',
+    name: 'orders_unconfirmed_sends_total',
     help: 'BREAK_ACK_BEFORE_SEND: sends already answered 202, by result (delivered, failed = an acknowledged order lost)',
     labelNames: ['result'],
     registers: [o.registry],
   });
   const unconfirmedGauge = new Gauge({
-    name: 'poc46_unconfirmed_sends_in_flight',
+    name: 'orders_unconfirmed_sends_in_flight',
     help: 'BREAK_ACK_BEFORE_SEND: orders answered 202 whose send has not finished (held in memory only)',
     registers: [o.registry],
   });

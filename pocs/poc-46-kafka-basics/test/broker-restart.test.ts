@@ -4,8 +4,8 @@ import {
   FIXED,
   type OutageResult,
   runOutageExperiment,
-} from '../scripts/outage-experiment.ts';
-import { TEST_BROKER_PORT } from '../scripts/private-broker.ts';
+} from '../src/experiments/outage.ts';
+import { TEST_BROKER_PORT } from '../src/experiments/private-broker.ts';
 
 // A private single broker on 9146 (state in .services/poc-46-tests) is stopped mid-stream
 // and started again; the shared brokers are never touched. Both twins get orders during

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokerList, loadCompareConfig } from '../src/compare/config.ts';
-import { type KafkaLane, openKafkaLane } from '../src/compare/kafka-lane.ts';
-import { encodeOrder, ORDER_BYTES, planOrders } from '../src/compare/order.ts';
-import { openRabbitLane, type RabbitLane } from '../src/compare/rabbit-lane.ts';
+import { loadCompareConfig } from '../src/experiments/compare/config.ts';
+import { type KafkaLane, openKafkaLane } from '../src/experiments/compare/kafka-lane.ts';
+import { encodeOrder, ORDER_BYTES, planOrders } from '../src/experiments/compare/order.ts';
+import { openRabbitLane, type RabbitLane } from '../src/experiments/compare/rabbit-lane.ts';
 import {
   ORDERING_KEYS,
   replayKafka,
@@ -12,18 +12,18 @@ import {
   runConsumerCrash,
   runOrdering,
   runThroughput,
-} from '../src/compare/scenarios.ts';
-import { createDeliveryLedger } from '../src/compare/stats.ts';
+} from '../src/experiments/compare/scenarios.ts';
+import { createDeliveryLedger } from '../src/experiments/compare/stats.ts';
 
 // Small version of bench/kafka-vs-rabbitmq.ts against the real brokers: exact counts.
 const config = loadCompareConfig();
-const brokers = brokerList(config.KAFKA_BROKERS);
+const brokers = config.KAFKA_BROKERS;
 const N = 2_000;
 const KILL_AFTER = 700;
 const PREFETCH = 100;
 const PARTITIONS = 6;
 const orders = planOrders(N, 100);
-const childEnv = { KAFKA_BROKERS: config.KAFKA_BROKERS, RABBITMQ_URL: config.RABBITMQ_URL };
+const childEnv = { KAFKA_BROKERS: brokers.join(','), RABBITMQ_URL: config.RABBITMQ_URL };
 const lanes: (KafkaLane | RabbitLane)[] = [];
 const kafkaLane = async () => {
   const lane = await openKafkaLane({ brokers, partitions: PARTITIONS, replicationFactor: 1 });

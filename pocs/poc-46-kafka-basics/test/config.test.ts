@@ -1,11 +1,12 @@
+import { parseBrokers } from '@pocs/kafka';
 import { isConfigError } from '@pocs/shared/errors';
 import { describe, expect, it } from 'vitest';
-import { brokerList, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 
 describe('config', () => {
   it('defaults: the shared broker, acks=-1, both faults off', () => {
     const c = loadConfig({});
-    expect(brokerList(c)).toEqual(['127.0.0.1:9092']);
+    expect(parseBrokers(c.KAFKA_BROKERS)).toEqual(['127.0.0.1:9092']);
     expect(c).toMatchObject({
       PORT: 3046,
       PRODUCER_ACKS: '-1',
@@ -17,7 +18,7 @@ describe('config', () => {
 
   it('reads the 3-broker cluster list', () => {
     const c = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094' });
-    expect(brokerList(c)).toHaveLength(3);
+    expect(parseBrokers(c.KAFKA_BROKERS)).toHaveLength(3);
   });
 
   it('names every bad key at once', () => {

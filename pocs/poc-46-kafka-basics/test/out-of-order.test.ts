@@ -1,12 +1,16 @@
 import { join, resolve } from 'node:path';
+import { parseBrokers } from '@pocs/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConsumerConcurrency } from '../src/out-of-order/consumer-concurrency.ts';
-import { createOrderAudit } from '../src/out-of-order/order-audit.ts';
-import { type PrivateBroker, startPrivateBroker } from '../src/out-of-order/private-broker.ts';
-import { runProducerRetries } from '../src/out-of-order/producer-retries.ts';
-import { createSequenceGuard } from '../src/out-of-order/sequence-guard.ts';
+import { runConsumerConcurrency } from '../src/experiments/out-of-order/consumer-concurrency.ts';
+import { createOrderAudit } from '../src/experiments/out-of-order/order-audit.ts';
+import {
+  type PrivateBroker,
+  startPrivateBroker,
+} from '../src/experiments/out-of-order/private-broker.ts';
+import { runProducerRetries } from '../src/experiments/out-of-order/producer-retries.ts';
+import { createSequenceGuard } from '../src/experiments/out-of-order/sequence-guard.ts';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
+const brokers = parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
 describe('order audit and sequence guard (pure)', () => {

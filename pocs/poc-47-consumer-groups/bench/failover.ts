@@ -12,7 +12,7 @@ import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { median } from '@pocs/shared/stats';
 import { printTable } from '@pocs/shared/table';
-import { type FailoverRound, runFailover } from '../scripts/failover-run.ts';
+import { type FailoverRound, runFailover } from '../src/experiments/failover.ts';
 import { writeResults } from './results-io.ts';
 
 const args = parseResultsCli(

@@ -10,11 +10,12 @@
  * committed results/.
  */
 import { cpus, loadavg } from 'node:os';
+import { parseBrokers } from '@pocs/kafka';
 import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { max, median } from '@pocs/shared/stats';
 import { printTable } from '@pocs/shared/table';
-import { brokersOf, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import {
   defaultRoundOptions,
   type RebalanceEvent,
@@ -68,7 +69,7 @@ const setup = {
   sessionTimeoutMs: intFlag('session-ms', args['session-ms'], 6_000),
   commitIntervalMs: intFlag('commit-ms', args['commit-ms']),
 };
-const brokers = brokersOf(loadConfig());
+const brokers = parseBrokers(loadConfig().KAFKA_BROKERS);
 const loadAtStart = loadavg()[0] as number;
 console.log(
   `rebalance protocols: ${rounds} round(s) × events ${events.join(',')} × ${picked.map(variantName).join(', ')}; ` +

@@ -10,7 +10,7 @@ import { renderLineChart } from '@pocs/shared/chart';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { median } from '@pocs/shared/stats';
 import { printTable } from '@pocs/shared/table';
-import { runSlowConsumer, type SlowConsumerResult } from '../scripts/slow-consumer-run.ts';
+import { runSlowConsumer, type SlowConsumerResult } from '../src/experiments/slow-consumer.ts';
 import { writeResults } from './results-io.ts';
 
 const args = parseResultsCli(

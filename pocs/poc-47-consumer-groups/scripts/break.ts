@@ -15,8 +15,8 @@
 
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { printTable } from '@pocs/shared/table';
-import { runFailover } from './failover-run.ts';
-import { runSlowConsumer } from './slow-consumer-run.ts';
+import { runFailover } from '../src/experiments/failover.ts';
+import { runSlowConsumer } from '../src/experiments/slow-consumer.ts';
 
 const scenarios = ['kill', 'slow', 'all'] as const;
 const args = parseCli(

@@ -1,3 +1,4 @@
+import { createKafka } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
@@ -5,7 +6,7 @@ import { z } from 'zod';
 import type { Config } from './config.ts';
 import { createDedupStore } from './dedup.ts';
 import { describeAssignments } from './group.ts';
-import { createKafka } from './kafka.ts';
+import { clientSettings } from './kafka.ts';
 import { fetchLag } from './lag.ts';
 import { createOrderProducer } from './producer.ts';
 import { Supervisor } from './supervisor.ts';
@@ -41,7 +42,12 @@ export async function buildApp(
   config: Readonly<Config>,
   deps: { logger: Logger; registry: Registry },
 ) {
-  const kafka = createKafka(config, deps.logger.child({ component: 'kafka' }), 'poc47-supervisor');
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'poc47-supervisor',
+    logger: deps.logger.child({ component: 'kafka' }),
+    ...clientSettings,
+  });
   const admin = kafka.admin();
   const dedup = createDedupStore(config.REDIS_URL, config.REDIS_KEY_PREFIX);
   await admin.connect();
@@ -60,7 +66,7 @@ export async function buildApp(
     describeAssignments(admin, config.GROUP_ID, config.TOPIC, config.PARTITIONS);
 
   const scrapeErrors = new Counter({
-    name: 'poc47_lag_scrape_errors_total',
+    name: 'consumer_lag_scrape_errors_total',
     help: 'Scrapes where the lag or group could not be read from Kafka (the gauges keep their last value)',
     registers: [deps.registry],
   });

@@ -1,3 +1,4 @@
+import { brokerListStringEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { z } from 'zod';
 
@@ -12,7 +13,7 @@ export const configSchema = z.object({
   PORT: env.port(3047),
   LOG_LEVEL: env.logLevel(),
   /** Comma-separated host:port list; works against one broker or the 3-broker cluster. */
-  KAFKA_BROKERS: env.string(serviceDefaults.KAFKA_BROKERS),
+  KAFKA_BROKERS: brokerListStringEnv(serviceDefaults.KAFKA_BROKERS),
   /** Downstream dedup store: one SET NX per message id. */
   REDIS_URL: env.url(serviceDefaults.REDIS_URL),
   /** Topic the group consumes; created at start-up (broker-default replication) if missing. */
@@ -50,11 +51,6 @@ export type Config = z.infer<typeof configSchema>;
 
 export const loadConfig = (source = process.env): Readonly<Config> =>
   parseConfig(configSchema, source);
-
-export const brokersOf = (config: Pick<Config, 'KAFKA_BROKERS'>): string[] =>
-  config.KAFKA_BROKERS.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
 
 /** The config as env strings, to hand to a consumer child process. */
 export function configToEnv(config: Readonly<Config>): Record<string, string> {

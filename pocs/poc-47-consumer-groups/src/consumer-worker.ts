@@ -3,11 +3,12 @@
  * LeaveGroup, no last commit. Started by the supervisor (src/supervisor.ts), which reads
  * its events over IPC. SIGTERM = graceful: finish the current message, commit, leave.
  */
+import { createKafka } from '@pocs/kafka';
 import { createLogger } from '@pocs/shared/log';
 import { loadConfig } from './config.ts';
 import { runConsumer } from './consumer-loop.ts';
 import { createDedupStore } from './dedup.ts';
-import { createKafka } from './kafka.ts';
+import { clientSettings } from './kafka.ts';
 import type { WorkerEvent } from './worker-protocol.ts';
 
 const config = loadConfig();
@@ -19,7 +20,12 @@ const send = (event: WorkerEvent) => {
 
 const dedup = createDedupStore(config.REDIS_URL, config.REDIS_KEY_PREFIX);
 await dedup.connect();
-const kafka = createKafka(config, logger, `poc47-consumer-${workerId}`);
+const kafka = createKafka({
+  brokers: config.KAFKA_BROKERS,
+  clientId: `poc47-consumer-${workerId}`,
+  logger,
+  ...clientSettings,
+});
 const consumer = kafka.consumer({
   groupId: config.GROUP_ID,
   sessionTimeout: config.SESSION_TIMEOUT_MS,

@@ -1,22 +1,17 @@
-import { kafkaLogCreator } from '@pocs/kafka';
-import type { Logger } from '@pocs/shared/log';
+import type { KafkaClientOptions } from '@pocs/kafka';
 import { retry } from '@pocs/shared/retry';
-import { Kafka, logLevel } from 'kafkajs';
-import { brokersOf, type Config } from './config.ts';
+import { logLevel } from 'kafkajs';
 
-export function createKafka(
-  config: Pick<Config, 'KAFKA_BROKERS'>,
-  logger: Logger,
-  clientId: string,
-): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: brokersOf(config),
-    logLevel: logLevel.INFO,
-    logCreator: kafkaLogCreator(logger),
-    retry: { retries: 8, initialRetryTime: 200 },
-  });
-}
+/**
+ * What this POC passes to `createKafka` (@pocs/kafka) for every kafkajs client: group joins,
+ * revocations and assignments are the lesson, so kafkajs logs at INFO (pino's LOG_LEVEL
+ * still filters); client-level retries (metadata, coordinator lookups) go on for 8 attempts
+ * from 200 ms, through a coordinator move or a broker restart.
+ */
+export const clientSettings = {
+  level: logLevel.INFO,
+  retry: { retries: 8, initialRetryTime: 200 },
+} satisfies Partial<KafkaClientOptions>;
 
 /**
  * Admin reads (lag, group state) retried on retriable broker answers such as

@@ -58,39 +58,39 @@ export class Supervisor extends EventEmitter {
     const registers = [deps.registry];
     this.#metrics = {
       joins: new Counter({
-        name: 'poc47_group_joins_total',
+        name: 'consumer_group_joins_total',
         help: 'GROUP_JOIN events: one per member per group generation (each rebalance adds one per member)',
         registers,
       }),
       rebalances: new Counter({
-        name: 'poc47_rebalance_notices_total',
+        name: 'consumer_rebalance_notices_total',
         help: 'REBALANCING events: a member learned from a heartbeat or commit that the group is rebalancing',
         registers,
       }),
       assigned: new Counter({
-        name: 'poc47_partition_assignments_total',
+        name: 'consumer_partition_assignments_total',
         help: 'Partitions handed to members, summed over every join',
         registers,
       }),
       crashes: new Counter({
-        name: 'poc47_consumer_crashes_total',
+        name: 'consumer_crashes_total',
         help: 'CRASH events reported by consumer processes',
         registers,
       }),
       exits: new Counter({
-        name: 'poc47_consumer_exits_total',
+        name: 'consumer_exits_total',
         help: 'Consumer processes that ended, by the signal that ended them (none = exited by itself)',
         labelNames: ['signal'],
         registers,
       }),
       processed: new Counter({
-        name: 'poc47_messages_processed_total',
+        name: 'consumer_messages_processed_total',
         help: 'Messages consumers finished, by sink outcome: unique (applied) or redelivered (already applied, dropped)',
         labelNames: ['outcome'],
         registers,
       }),
       live: new Gauge({
-        name: 'poc47_consumer_processes',
+        name: 'consumer_processes',
         help: 'Consumer processes alive now',
         registers,
         collect: () => {

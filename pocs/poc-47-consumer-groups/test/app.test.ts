@@ -1,6 +1,6 @@
 import { parsePrometheusText, sumOf } from '@pocs/shared/prom-text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Run, startRun } from '../scripts/run.ts';
+import { type Run, startRun } from '../src/experiments/run.ts';
 
 // Real Kafka and Redis; no consumer process is started in this file.
 describe('HTTP API', () => {

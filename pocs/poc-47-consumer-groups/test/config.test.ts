@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokersOf, configToEnv, loadConfig } from '../src/config.ts';
+import { configToEnv, loadConfig } from '../src/config.ts';
 
 describe('config', () => {
   it('has a default for every key and round-trips through env strings', () => {
@@ -9,11 +9,11 @@ describe('config', () => {
     expect(loadConfig(configToEnv(config))).toEqual(config);
   });
 
-  it('splits a broker list', () => {
-    expect(brokersOf({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093,' })).toEqual([
-      '127.0.0.1:9092',
-      '127.0.0.1:9093',
-    ]);
+  it('keeps a valid broker list and refuses one that is not host:port', () => {
+    expect(loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093,' }).KAFKA_BROKERS).toBe(
+      '127.0.0.1:9092, 127.0.0.1:9093,',
+    );
+    expect(() => loadConfig({ KAFKA_BROKERS: 'localhost' })).toThrow(/KAFKA_BROKERS="localhost"/);
   });
 
   it('names every bad key in one error', () => {

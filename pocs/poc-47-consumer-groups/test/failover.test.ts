@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { startRun } from '../scripts/run.ts';
+import { startRun } from '../src/experiments/run.ts';
 
 const SESSION_TIMEOUT_MS = 6_000;
 const MESSAGES = 600;

@@ -1,5 +1,6 @@
+import { parseBrokers } from '@pocs/kafka';
 import { describe, expect, it } from 'vitest';
-import { brokersOf, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import { analyseRound, type Delivery } from '../src/experiments/rebalance-analysis.ts';
 import { defaultRoundOptions, runRebalanceRound } from '../src/experiments/rebalance-protocols.ts';
 
@@ -10,7 +11,7 @@ const round = (client: 'kafkajs' | 'platformatic', protocol: 'classic' | 'consum
     baselineMs: 1_000,
     variant: { client, protocol },
     event: 'join',
-    brokers: brokersOf(loadConfig()),
+    brokers: parseBrokers(loadConfig().KAFKA_BROKERS),
     settleDeadlineMs: 30_000,
   });
 

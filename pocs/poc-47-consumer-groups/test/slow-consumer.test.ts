@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSlowConsumer, type SlowConsumerOptions } from '../scripts/slow-consumer-run.ts';
+import { runSlowConsumer, type SlowConsumerOptions } from '../src/experiments/slow-consumer.ts';
 
 // 2 members × 1 partition × 80 messages × 100 ms of CPU = an 8 s batch against a 6 s session.
 const load: Omit<SlowConsumerOptions, 'blocking'> = {

@@ -12,17 +12,17 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafka, parseBrokers } from '@pocs/kafka';
 import { renderLineChart } from '@pocs/shared/chart';
 import { startChildService } from '@pocs/shared/child-service';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
-import { silentLogger } from '@pocs/shared/log';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { median as exactMedian } from '@pocs/shared/stats';
 import { sleep, waitFor } from '@pocs/shared/wait';
 import { windowRecord } from '../src/changelog.ts';
-import { brokerList, loadConfig } from '../src/config.ts';
-import { createKafka, deleteTopics, ensureTopics } from '../src/kafka.ts';
+import { loadConfig } from '../src/config.ts';
+import { deleteTopics, ensureTopics } from '../src/kafka.ts';
 import type { ProcessorStats } from '../src/processor.ts';
 import { readToEnd } from '../src/read-to-end.ts';
 
@@ -47,8 +47,8 @@ const liveWindows = intFlag('windows', args.windows);
 const rounds = intFlag('rounds', args.rounds);
 const partitions = intFlag('partitions', args.partitions);
 const port = intFlag('port', args.port);
-const brokers = brokerList(loadConfig());
-const kafka = createKafka(brokers, 'poc-48-bench', silentLogger);
+const brokers = parseBrokers(loadConfig().KAFKA_BROKERS);
+const kafka = createKafka({ brokers, clientId: 'poc-48-bench' });
 const admin = kafka.admin();
 await admin.connect();
 const clusterBrokers = (await admin.describeCluster()).brokers.length;

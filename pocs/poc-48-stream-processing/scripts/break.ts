@@ -13,12 +13,13 @@
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseBrokers } from '@pocs/kafka';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { printTable } from '@pocs/shared/table';
-import { brokerList, loadConfig } from '../src/config.ts';
-import { createExperiment, type RunResult } from './experiment.ts';
+import { loadConfig } from '../src/config.ts';
+import { createExperiment, type RunResult } from '../src/experiments/crash-restore.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-48 break [options]
@@ -53,7 +54,7 @@ const port = intFlag('port', args.port);
 const config = loadConfig();
 
 const experiment = await createExperiment({
-  brokers: brokerList(config),
+  brokers: parseBrokers(config.KAFKA_BROKERS),
   partitions: intFlag('partitions', args.partitions),
   seed: intFlag('seed', args.seed, 0),
   events,

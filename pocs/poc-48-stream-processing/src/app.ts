@@ -1,9 +1,10 @@
+import { createKafka } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
 import { z } from 'zod';
-import { brokerList, type Config } from './config.ts';
-import { createKafka, ensureTopics } from './kafka.ts';
+import type { Config } from './config.ts';
+import { ensureTopics } from './kafka.ts';
 import { createProcessor } from './processor.ts';
 
 const windowsQuery = z
@@ -24,7 +25,12 @@ export async function buildApp(
   config: Readonly<Config>,
   deps: { logger: Logger; registry: Registry; onFatal?: (err: unknown) => void },
 ) {
-  const kafka = createKafka(brokerList(config), 'poc-48', deps.logger);
+  // kafkajs logs through pino at WARN and up (its info level is chatty).
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'poc-48',
+    logger: deps.logger,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const processor = createProcessor({

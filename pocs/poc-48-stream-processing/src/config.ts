@@ -1,3 +1,4 @@
+import { brokerListStringEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { z } from 'zod';
 
@@ -15,7 +16,7 @@ export const configSchema = z.object({
   PORT: env.port(3048),
   LOG_LEVEL: env.logLevel(),
   /** Comma-separated bootstrap brokers: one broker or the 3-broker cluster. */
-  KAFKA_BROKERS: env.string(serviceDefaults.KAFKA_BROKERS),
+  KAFKA_BROKERS: brokerListStringEnv(serviceDefaults.KAFKA_BROKERS),
   /** Events {key, eventTime, id}, keyed by `key`. */
   INPUT_TOPIC: topicName('poc48.events'),
   /** Compacted: latest count per key|windowStart, tombstoned once the window is emitted. */
@@ -60,8 +61,3 @@ export type Config = z.infer<typeof configSchema>;
 
 export const loadConfig = (source = process.env): Readonly<Config> =>
   parseConfig(configSchema, source);
-
-export const brokerList = (config: Pick<Config, 'KAFKA_BROKERS'>): string[] =>
-  config.KAFKA_BROKERS.split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);

@@ -1,16 +1,5 @@
-import { createTopicsReady, deleteTopicsGone, kafkaLogCreator } from '@pocs/kafka';
-import type { Logger } from '@pocs/shared/log';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
-
-/** A kafkajs client whose logs go to pino (warnings and up: its info level is chatty). */
-export function createKafka(brokers: string[], clientId: string, logger: Logger): Kafka {
-  return new Kafka({
-    clientId,
-    brokers,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-  });
-}
+import { createTopicsReady, deleteTopicsGone } from '@pocs/kafka';
+import type { Admin } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;

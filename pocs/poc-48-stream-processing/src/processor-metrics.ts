@@ -4,40 +4,40 @@ import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
 export function createProcessorMetrics(registry: Registry, openWindows: () => number) {
   const metrics = {
     processed: new Counter({
-      name: 'poc48_events_processed_total',
+      name: 'stream_events_processed_total',
       help: 'Input events taken by this process, by outcome (counted, late_dropped, poison)',
       labelNames: ['outcome'],
       registers: [registry],
     }),
     changelog: new Counter({
-      name: 'poc48_changelog_records_written_total',
+      name: 'stream_changelog_records_written_total',
       help: 'Records written to the changelog topic (updates, tombstones, partition meta)',
       registers: [registry],
     }),
     emitted: new Counter({
-      name: 'poc48_windows_emitted_total',
+      name: 'stream_windows_emitted_total',
       help: 'Final window results written to the output topic',
       registers: [registry],
     }),
     commits: new Counter({
-      name: 'poc48_commits_total',
+      name: 'stream_commits_total',
       help: 'Commits, by kind (transaction, offsets)',
       labelNames: ['kind'],
       registers: [registry],
     }),
     restoreSeconds: new Gauge({
-      name: 'poc48_restore_duration_seconds',
+      name: 'stream_restore_duration_seconds',
       help: 'Time the last start spent restoring state from the changelog, in seconds',
       registers: [registry],
     }),
     restoreRecords: new Gauge({
-      name: 'poc48_restore_records',
+      name: 'stream_restore_records',
       help: 'Changelog records read by the last restore',
       registers: [registry],
     }),
   };
   new Gauge({
-    name: 'poc48_open_windows',
+    name: 'stream_open_windows',
     help: 'Windows held in state (not yet closed and emitted)',
     registers: [registry],
     collect() {

@@ -109,13 +109,13 @@ describe('HTTP', () => {
 
   it('GET /metrics exposes events, late drops, changelog writes and restore time', async () => {
     const text = (await built.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(text).toContain('poc48_events_processed_total{outcome="counted"} 5');
-    expect(text).toContain('poc48_events_processed_total{outcome="poison"} 1');
+    expect(text).toContain('stream_events_processed_total{outcome="counted"} 5');
+    expect(text).toContain('stream_events_processed_total{outcome="poison"} 1');
     for (const name of [
-      'poc48_changelog_records_written_total',
-      'poc48_restore_duration_seconds',
-      'poc48_restore_records',
-      'poc48_open_windows 2',
+      'stream_changelog_records_written_total',
+      'stream_restore_duration_seconds',
+      'stream_restore_records',
+      'stream_open_windows 2',
     ])
       expect(text).toContain(name);
   });

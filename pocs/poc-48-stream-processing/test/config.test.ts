@@ -1,5 +1,6 @@
+import { parseBrokers } from '@pocs/kafka';
 import { describe, expect, it } from 'vitest';
-import { brokerList, loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 
 describe('config', () => {
   it('defaults: port 3048, exactly_once_v2, changelog on', () => {
@@ -7,12 +8,15 @@ describe('config', () => {
     expect(c.PORT).toBe(3048);
     expect(c.PROCESSING_GUARANTEE).toBe('exactly_once_v2');
     expect(c.BREAK_NO_CHANGELOG).toBe(false);
-    expect(brokerList(c)).toEqual(['127.0.0.1:9092']);
+    expect(parseBrokers(c.KAFKA_BROKERS)).toEqual(['127.0.0.1:9092']);
   });
 
   it('splits a broker list', () => {
     expect(
-      brokerList(loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093,127.0.0.1:9094' })),
+      parseBrokers(
+        loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093,127.0.0.1:9094' })
+          .KAFKA_BROKERS,
+      ),
     ).toEqual(['127.0.0.1:9092', '127.0.0.1:9093', '127.0.0.1:9094']);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExperiment, type Experiment } from '../scripts/experiment.ts';
+import { createExperiment, type Experiment } from '../src/experiments/crash-restore.ts';
 import { brokers, CHILD_PORT } from './services.ts';
 
 /**

@@ -1,7 +1,8 @@
-import { brokerList, loadConfig } from '../src/config.ts';
+import { parseBrokers } from '@pocs/kafka';
+import { loadConfig } from '../src/config.ts';
 
 /** The real Kafka the tests use: KAFKA_BROKERS, or the config default. */
-export const brokers = brokerList(loadConfig());
+export const brokers = parseBrokers(loadConfig().KAFKA_BROKERS);
 
 /** Fixed test ports of POC 48 (31NN): the child processor, one at a time. */
 export const CHILD_PORT = 3148;

@@ -18,7 +18,7 @@ import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
-import { type CopyRunResult, runCopyExperiment } from './experiment.ts';
+import { type CopyRunResult, runCopyExperiment } from '../src/experiments/copy.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-49 break [options]

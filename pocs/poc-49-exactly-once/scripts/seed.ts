@@ -4,10 +4,12 @@
  *
  *   pnpm --filter poc-49 seed [--messages 1000]
  */
+
+import { createKafka } from '@pocs/kafka';
 import { intFlag, parseCli } from '@pocs/shared/cli';
 import { createLogger } from '@pocs/shared/log';
 import { loadConfig } from '../src/config.ts';
-import { createKafka } from '../src/kafka.ts';
+import { clientRetry } from '../src/kafka.ts';
 import { createTopics, lastStableOffsets, seedInput } from '../src/topics.ts';
 
 const args = parseCli(
@@ -24,6 +26,7 @@ const kafka = createKafka({
   brokers: config.KAFKA_BROKERS,
   clientId: 'poc49-seed',
   logger: createLogger({ name: 'poc-49-seed', level: 'warn' }),
+  retry: clientRetry,
 });
 const admin = kafka.admin();
 await admin.connect();

@@ -1,14 +1,14 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafka } from '@pocs/kafka';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
-import { silentLogger } from '@pocs/shared/log';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { printTable } from '@pocs/shared/table';
 import { loadConfig } from '../src/config.ts';
-import { createKafka } from '../src/kafka.ts';
-import { isThreeBrokerCluster } from './broker-chaos.ts';
-import { runCopyExperiment } from './experiment.ts';
+import { isThreeBrokerCluster } from '../src/experiments/broker-chaos.ts';
+import { runCopyExperiment } from '../src/experiments/copy.ts';
+import { clientRetry } from '../src/kafka.ts';
 
 const args = parseResultsCli(
   `usage: pnpm --filter poc-49 soak [options]
@@ -24,7 +24,7 @@ const runs = intFlag('runs', args.runs);
 const port = intFlag('port', args.port);
 const brokers = loadConfig().KAFKA_BROKERS;
 
-const admin = createKafka({ brokers, clientId: 'poc49-soak', logger: silentLogger }).admin();
+const admin = createKafka({ brokers, clientId: 'poc49-soak', retry: clientRetry }).admin();
 await admin.connect();
 const cluster = await isThreeBrokerCluster(admin);
 await admin.disconnect();

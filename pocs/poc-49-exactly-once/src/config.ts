@@ -1,3 +1,4 @@
+import { brokerListStringEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { ConfigError } from '@pocs/shared/errors';
 import { z } from 'zod';
@@ -14,7 +15,7 @@ export const configSchema = z.object({
    * reached one of these: on a cluster list them all, or a copier restarted while its only
    * bootstrap broker is down cannot start (the harness passes every broker's address).
    */
-  KAFKA_BROKERS: env.string(serviceDefaults.KAFKA_BROKERS),
+  KAFKA_BROKERS: brokerListStringEnv(serviceDefaults.KAFKA_BROKERS),
   INPUT_TOPIC: env.string('poc49.input'),
   OUTPUT_TOPIC: env.string('poc49.output'),
   /** The copier's consumer group: its committed offsets are the copier's progress. */

@@ -1,29 +1,18 @@
-import { kafkaLogCreator } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 
-/** A kafkajs client whose logs go through pino (kafkajs prints to the console otherwise). */
-export function createKafka({
-  brokers,
-  clientId,
-  logger,
-}: {
-  brokers: string;
-  clientId: string;
-  logger: Logger;
-}): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: brokers.split(',').map((b) => b.trim()),
-    // kafkajs' INFO level narrates every group join; warnings and errors are what matter here.
-    logLevel: logger.level === 'debug' ? logLevel.DEBUG : logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-    // Metadata and coordinator lookups retry through a leader failover (≈ 9–15 s here) rather
-    // than give up after kafkajs' default 5 retries (≈ 7–9 s) while the dead broker is still
-    // listed as leader. ≈ 22 s in all; a transaction's own deadline (TX_DEADLINE_MS) is shorter.
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 3_000 },
-  });
-}
+/**
+ * Client-level retries for every kafkajs client of this POC (`createKafka({ retry })` from
+ * @pocs/kafka). Metadata and coordinator lookups retry through a leader failover (≈ 9–15 s
+ * here) rather than give up after kafkajs' default 5 retries (≈ 7–9 s) while the dead broker
+ * is still listed as leader. ≈ 22 s in all; a transaction's own deadline (TX_DEADLINE_MS) is
+ * shorter.
+ */
+export const clientRetry = { retries: 10, initialRetryTime: 300, maxRetryTime: 3_000 };
+
+/** kafkajs' INFO level narrates every group join; warnings and errors are what matter here. */
+export const kafkaLevelFor = (logger: Logger): logLevel =>
+  logger.level === 'debug' ? logLevel.DEBUG : logLevel.WARN;
 
 /** Kafka error codes arrive as `type` on the error or on a wrapped cause. */
 function errorTypes(err: unknown): string[] {

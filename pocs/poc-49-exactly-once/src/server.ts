@@ -1,10 +1,11 @@
+import { createKafka } from '@pocs/kafka';
 import { createLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
 import { startServer } from '@pocs/shared/server';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { createCopier } from './copier.ts';
-import { createKafka } from './kafka.ts';
+import { clientRetry, kafkaLevelFor } from './kafka.ts';
 
 /** Exit codes a supervisor can tell apart: fenced means "another copier took over". */
 export const EXIT_FAILED = 1;
@@ -13,7 +14,13 @@ export const EXIT_FENCED = 3;
 const config = loadConfig();
 const logger = createLogger({ name: 'poc-49', level: config.LOG_LEVEL });
 const registry = createRegistry({ poc: 'poc-49' });
-const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'poc49-copier', logger });
+const kafka = createKafka({
+  brokers: config.KAFKA_BROKERS,
+  clientId: 'poc49-copier',
+  logger,
+  level: kafkaLevelFor(logger),
+  retry: clientRetry,
+});
 const copier = createCopier({
   config,
   kafka,

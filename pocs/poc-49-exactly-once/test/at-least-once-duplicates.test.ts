@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCopyExperiment } from '../scripts/experiment.ts';
+import { runCopyExperiment } from '../src/experiments/copy.ts';
 import { brokers, COPIER_TEST_PORT } from './services.ts';
 
 describe('the break: plain at-least-once copier under the same crashes', () => {

@@ -1,13 +1,13 @@
-import { silentLogger } from '@pocs/shared/log';
+import { createKafka } from '@pocs/kafka';
 import { describe, expect, it } from 'vitest';
-import { isThreeBrokerCluster } from '../scripts/broker-chaos.ts';
-import { runCopyExperiment } from '../scripts/experiment.ts';
-import { createKafka } from '../src/kafka.ts';
+import { isThreeBrokerCluster } from '../src/experiments/broker-chaos.ts';
+import { runCopyExperiment } from '../src/experiments/copy.ts';
+import { clientRetry } from '../src/kafka.ts';
 import { brokers, COPIER_TEST_PORT } from './services.ts';
 
 describe('transactional copier under crashes (Kafka transactions_test.py, scaled down)', () => {
   it('10,000 messages, 3 copier SIGKILLs and a broker crash: output = input, 0 duplicates, order kept', async () => {
-    const admin = createKafka({ brokers, clientId: 'poc49-test', logger: silentLogger }).admin();
+    const admin = createKafka({ brokers, clientId: 'poc49-test', retry: clientRetry }).admin();
     await admin.connect();
     const cluster = await isThreeBrokerCluster(admin);
     await admin.disconnect();

@@ -1,8 +1,8 @@
-import { silentLogger } from '@pocs/shared/log';
+import { createKafka } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CopierProcess, startCopierProcess } from '../scripts/copier-process.ts';
-import { createKafka } from '../src/kafka.ts';
+import { type CopierProcess, startCopierProcess } from '../src/experiments/copier-process.ts';
+import { clientRetry } from '../src/kafka.ts';
 import { summarizeOutput } from '../src/records.ts';
 import { startTopicReader } from '../src/topic-reader.ts';
 import {
@@ -19,7 +19,7 @@ const id = runId();
 const input = `poc49.in.${id}`;
 const output = `poc49.out.${id}`;
 const groupId = `poc49-copier-${id}`;
-const kafka = createKafka({ brokers, clientId: 'poc49-test', logger: silentLogger });
+const kafka = createKafka({ brokers, clientId: 'poc49-test', retry: clientRetry });
 const admin = kafka.admin();
 const copiers: CopierProcess[] = [];
 

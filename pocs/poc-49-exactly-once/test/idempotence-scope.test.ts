@@ -1,6 +1,6 @@
-import { silentLogger } from '@pocs/shared/log';
+import { createKafka } from '@pocs/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../src/kafka.ts';
+import { clientRetry } from '../src/kafka.ts';
 import { encodeRecord, summarizeOutput } from '../src/records.ts';
 import { startTopicReader } from '../src/topic-reader.ts';
 import { createTopics, deleteRunArtifacts, lastStableOffsets, runId } from '../src/topics.ts';
@@ -9,7 +9,7 @@ import { brokers } from './services.ts';
 const id = runId();
 const topic = `poc49.resend.${id}`;
 const groupId = `poc49-resend-${id}`;
-const kafka = createKafka({ brokers, clientId: 'poc49-test', logger: silentLogger });
+const kafka = createKafka({ brokers, clientId: 'poc49-test', retry: clientRetry });
 const admin = kafka.admin();
 
 beforeAll(async () => {

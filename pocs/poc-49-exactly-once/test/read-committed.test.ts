@@ -1,7 +1,7 @@
-import { silentLogger } from '@pocs/shared/log';
+import { createKafka } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../src/kafka.ts';
+import { clientRetry } from '../src/kafka.ts';
 import { encodeRecord } from '../src/records.ts';
 import { startTopicReader, type TopicReader } from '../src/topic-reader.ts';
 import { createTopics, deleteRunArtifacts, lastStableOffsets, runId } from '../src/topics.ts';
@@ -10,7 +10,7 @@ import { brokers } from './services.ts';
 const id = runId();
 const topic = `poc49.iso.${id}`;
 const groups = [`poc49-rc-${id}`, `poc49-ru-${id}`];
-const kafka = createKafka({ brokers, clientId: 'poc49-test', logger: silentLogger });
+const kafka = createKafka({ brokers, clientId: 'poc49-test', retry: clientRetry });
 const admin = kafka.admin();
 const producer = kafka.producer({
   transactionalId: `poc49-iso-${id}`,

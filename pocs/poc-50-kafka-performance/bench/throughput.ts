@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { compressionsAlgorithms } from '@platformatic/kafka';
+import { createKafka, uniqueName } from '@pocs/kafka';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { resultsDir, writeResult } from '@pocs/shared/results';
@@ -22,7 +23,6 @@ import { median } from '@pocs/shared/stats';
 import type { Admin } from 'kafkajs';
 import { compressFrameSync } from 'lz4-napi';
 import { type CodecName, registerKafkajsCodecs, zstdOptions } from '../src/codecs.ts';
-import { createKafka, createTopic, deleteTopics, uniqueName } from '../src/kafka.ts';
 import {
   BASELINE_ID,
   type ConsumerCase,
@@ -31,8 +31,8 @@ import {
   producerCases,
   smokeCases,
   TUNED_ID,
-} from './cases.ts';
-import { writeCharts } from './charts.ts';
+} from '../src/experiments/throughput/cases.ts';
+import { writeCharts } from '../src/experiments/throughput/charts.ts';
 import {
   defaultLibsDir,
   findJavaTool,
@@ -40,11 +40,12 @@ import {
   JavaToolMissingError,
   runJavaConsumer,
   runJavaProducer,
-} from './java-tool.ts';
-import { makePayloads } from './payload.ts';
-import { type BenchData, benchResultSchema } from './result-schema.ts';
-import { runNodeConsumer } from './run-consumer.ts';
-import { type RoundResult, runNodeProducer } from './run-producer.ts';
+} from '../src/experiments/throughput/java-tool.ts';
+import { makePayloads } from '../src/experiments/throughput/payload.ts';
+import { type BenchData, benchResultSchema } from '../src/experiments/throughput/result-schema.ts';
+import { runNodeConsumer } from '../src/experiments/throughput/run-consumer.ts';
+import { type RoundResult, runNodeProducer } from '../src/experiments/throughput/run-producer.ts';
+import { createTopic, deleteTopics } from '../src/kafka.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseResultsCli(

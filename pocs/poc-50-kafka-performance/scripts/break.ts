@@ -12,7 +12,7 @@ import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
-import { runBreak } from './break-run.ts';
+import { runBreak } from '../src/experiments/break-run.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;

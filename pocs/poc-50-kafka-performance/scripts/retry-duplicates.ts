@@ -9,12 +9,13 @@
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafka, uniqueName } from '@pocs/kafka';
 import { intFlag, parseResultsCli } from '@pocs/shared/cli';
 import { serviceDefaults } from '@pocs/shared/config';
 import { writeResult } from '@pocs/shared/results';
 import { localKafkaVersion } from '@pocs/shared/service-versions';
 import { printTable } from '@pocs/shared/table';
-import { createKafka, createTopic, deleteTopics, uniqueName } from '../src/kafka.ts';
+import { createTopic, deleteTopics } from '../src/kafka.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseResultsCli(

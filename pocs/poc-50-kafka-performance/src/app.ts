@@ -1,9 +1,9 @@
+import { createKafka } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
 import { z } from 'zod';
 import type { Config } from './config.ts';
-import { createKafka } from './kafka.ts';
 import { createLagExporter } from './lag-exporter.ts';
 
 /** Kafka allows almost any group id; we accept the printable subset tools and shells handle. */

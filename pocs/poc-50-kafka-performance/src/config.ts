@@ -1,3 +1,4 @@
+import { brokerListStringEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { z } from 'zod';
 
@@ -6,7 +7,7 @@ export const configSchema = z.object({
   PORT: env.port(3050),
   LOG_LEVEL: env.logLevel(),
   /** Comma-separated bootstrap brokers: one broker or the 3-broker cluster, same code. */
-  KAFKA_BROKERS: env.string(serviceDefaults.KAFKA_BROKERS),
+  KAFKA_BROKERS: brokerListStringEnv(serviceDefaults.KAFKA_BROKERS),
   KAFKA_CLIENT_ID: env.string('poc-50-lag-exporter'),
   /** Only consumer groups whose id matches this regex are exported (all by default). */
   LAG_GROUP_PATTERN: env

@@ -1,34 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createTopicsReady, deleteTopicsGone, kafkaLogCreator } from '@pocs/kafka';
-import type { Logger } from '@pocs/shared/log';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
-
-export const parseBrokers = (brokers: string): string[] =>
-  brokers
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-
-/** Unique per run, so tests and benches never read each other's topics or groups. */
-export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
-
-export function createKafka({
-  brokers,
-  clientId,
-  logger,
-}: {
-  brokers: string;
-  clientId: string;
-  /** Without a logger kafkajs stays silent (benches print their own progress). */
-  logger?: Logger;
-}): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: parseBrokers(brokers),
-    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
-    ...(logger ? { logCreator: kafkaLogCreator(logger) } : {}),
-  });
-}
+import { createTopicsReady, deleteTopicsGone } from '@pocs/kafka';
+import type { Admin } from 'kafkajs';
 
 /**
  * Create a topic with the broker's default replication factor (1 on one broker, 3 on the

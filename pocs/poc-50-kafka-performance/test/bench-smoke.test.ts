@@ -4,12 +4,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kafkaHome, kafkaLibsDir } from '@pocs/infra/kafka';
 import { cacheRootFrom } from '@pocs/infra/paths';
+import { createKafka } from '@pocs/kafka';
 import { runScript } from '@pocs/shared/run-script';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BASELINE_ID } from '../bench/cases.ts';
-import { defaultLibsDir, findJavaTool } from '../bench/java-tool.ts';
-import { benchResultSchema } from '../bench/result-schema.ts';
-import { createKafka } from '../src/kafka.ts';
+import { BASELINE_ID } from '../src/experiments/throughput/cases.ts';
+import { defaultLibsDir, findJavaTool } from '../src/experiments/throughput/java-tool.ts';
+import { benchResultSchema } from '../src/experiments/throughput/result-schema.ts';
 import { brokers } from './services.ts';
 
 const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,6 +1,6 @@
 import { serviceDefaults } from '@pocs/shared/config';
 import { describe, expect, it } from 'vitest';
-import { runBreak } from '../scripts/break-run.ts';
+import { runBreak } from '../src/experiments/break-run.ts';
 import { brokers } from './services.ts';
 
 describe('break: a producer outpacing a slow consumer', () => {

@@ -1,4 +1,5 @@
 import { Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka';
+import { createKafka, parseBrokers, uniqueName } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import {
   kafkajsCompression,
   registerKafkajsCodecs,
 } from '../src/codecs.ts';
-import { createKafka, createTopic, deleteTopics, parseBrokers, uniqueName } from '../src/kafka.ts';
+import { createTopic, deleteTopics } from '../src/kafka.ts';
 import { brokers } from './services.ts';
 
 // Partition i of each topic holds only batches compressed with codec i, so a failure names its codec.

@@ -1,3 +1,4 @@
+import { createKafka, uniqueName } from '@pocs/kafka';
 import { silentLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
 import { parsePrometheusText, sumOf } from '@pocs/shared/prom-text';
@@ -6,7 +7,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createKafka, createTopic, deleteTopics, uniqueName } from '../src/kafka.ts';
+import { createTopic, deleteTopics } from '../src/kafka.ts';
 import { brokers } from './services.ts';
 
 const topic = uniqueName('poc50-lag');

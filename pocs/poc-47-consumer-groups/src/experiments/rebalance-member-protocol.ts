@@ -1,4 +1,5 @@
 /** What the parent tells a rebalance-experiment member (env) and what it answers (IPC). */
+import { parseBrokers } from '@pocs/kafka';
 
 export type ClientName = 'kafkajs' | 'platformatic';
 export type GroupProtocolName = 'classic' | 'consumer';
@@ -74,7 +75,7 @@ export function memberSettingsFromEnv(env: NodeJS.ProcessEnv): MemberSettings {
     memberId: Number(need('MEMBER_ID')),
     client,
     protocol,
-    brokers: need('KAFKA_BROKERS').split(','),
+    brokers: parseBrokers(need('KAFKA_BROKERS')),
     topic: need('MEMBER_TOPIC'),
     groupId: need('MEMBER_GROUP_ID'),
     sessionTimeoutMs: Number(need('MEMBER_SESSION_TIMEOUT_MS')),

@@ -8,9 +8,10 @@
  * SIGTERM = clean leave: close the consumer (commit, LeaveGroup), exit 0.
  */
 import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
-import { kafkaLogCreator } from '@pocs/kafka';
+import { createKafka } from '@pocs/kafka';
 import { createLogger } from '@pocs/shared/log';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { clientSettings } from '../kafka.ts';
 import { type MemberEvent, memberSettingsFromEnv } from './rebalance-member-protocol.ts';
 
 const s = memberSettingsFromEnv(process.env);
@@ -52,12 +53,13 @@ if (s.standby) {
 }
 
 if (s.client === 'kafkajs') {
-  const kafka = new Kafka({
+  // WARN, not the service's INFO: the parent reports every group event this member sees.
+  const kafka = createKafka({
     clientId: `poc47-rebalance-${s.memberId}`,
     brokers: s.brokers,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-    retry: { retries: 8, initialRetryTime: 200 },
+    logger,
+    ...clientSettings,
+    level: logLevel.WARN,
   });
   const consumer = kafka.consumer({
     groupId: s.groupId,

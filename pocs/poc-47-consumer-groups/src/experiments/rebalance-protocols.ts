@@ -19,9 +19,9 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createTopicsReady, deleteTopicsGone } from '@pocs/kafka';
+import { createKafka, createTopicsReady, deleteTopicsGone } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
-import { Kafka, logLevel } from 'kafkajs';
+import { clientSettings } from '../kafka.ts';
 import {
   type AssignmentChange,
   analyseRound,
@@ -123,11 +123,11 @@ export async function runRebalanceRound(o: RoundOptions): Promise<RoundResult> {
   const name = `${o.variant.client}-${o.variant.protocol}-${o.event}-${suffix}`;
   const topic = `poc47.rebalance.${name}`;
   const groupId = `poc47-rebalance-${name}`;
-  const kafka = new Kafka({
+  // No logger: kafkajs stays silent; the round reports what it measures.
+  const kafka = createKafka({
     clientId: 'poc47-rebalance-driver',
     brokers: o.brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 200 },
+    retry: clientSettings.retry,
   });
   const admin = kafka.admin();
   const producer = kafka.producer({ allowAutoTopicCreation: false });

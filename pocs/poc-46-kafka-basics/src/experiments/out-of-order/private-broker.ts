@@ -1,6 +1,6 @@
 import { type PrivateKafka, startPrivateKafka } from '@pocs/infra/private-kafka';
+import { createKafka } from '@pocs/kafka';
 import { createToxiproxy, type ProxyHandle } from '@pocs/shared/toxiproxy';
-import { Kafka, logLevel } from 'kafkajs';
 
 export interface PrivateBrokerOptions {
   /** Where the broker really listens on 127.0.0.1, e.g. 9148. */
@@ -58,7 +58,8 @@ export async function startPrivateBroker(options: PrivateBrokerOptions): Promise
 
 /** Fail loudly if the broker advertises its own port: the faults would be bypassed. */
 async function assertAdvertises(proxyAddress: string): Promise<void> {
-  const kafka = new Kafka({ brokers: [proxyAddress], logLevel: logLevel.NOTHING });
+  // Against the proxy address alone: what a client bootstraps from, and what it must be told.
+  const kafka = createKafka({ brokers: [proxyAddress], clientId: 'poc46-ooo-advertised-check' });
   const admin = kafka.admin();
   await admin.connect();
   try {

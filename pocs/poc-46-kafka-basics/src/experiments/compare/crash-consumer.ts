@@ -6,7 +6,7 @@
  */
 import { env, parseConfig } from '@pocs/shared/config';
 import { z } from 'zod';
-import { brokerList, loadCompareConfig } from './config.ts';
+import { loadCompareConfig } from './config.ts';
 import { openKafkaLane } from './kafka-lane.ts';
 import type { Delivery, Lane } from './lane.ts';
 import { openRabbitLane } from './rabbit-lane.ts';
@@ -39,7 +39,7 @@ const handle = async (d: Delivery) => {
 const lane: Lane =
   crash.CRASH_BROKER === 'kafka'
     ? await openKafkaLane({
-        brokers: brokerList(config.KAFKA_BROKERS),
+        brokers: config.KAFKA_BROKERS,
         topic: crash.CRASH_TARGET,
         partitions: crash.CRASH_PARTITIONS,
         clientId: 'poc-46-crash-consumer',

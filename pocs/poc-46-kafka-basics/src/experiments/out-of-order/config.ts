@@ -1,3 +1,4 @@
+import { brokerListEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { z } from 'zod';
 
@@ -7,7 +8,7 @@ import { z } from 'zod';
  * uses the shared broker(s).
  */
 export const outOfOrderConfigSchema = z.object({
-  KAFKA_BROKERS: env.string(serviceDefaults.KAFKA_BROKERS),
+  KAFKA_BROKERS: brokerListEnv(serviceDefaults.KAFKA_BROKERS),
   TOXIPROXY_URL: env.url(serviceDefaults.TOXIPROXY_URL),
   /** Where the private broker listens, and the toxiproxy listener it advertises. */
   OOO_BROKER_PORT: env.port(9149),

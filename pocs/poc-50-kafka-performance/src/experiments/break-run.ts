@@ -1,12 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafka, uniqueName } from '@pocs/kafka';
 import { startChildService } from '@pocs/shared/child-service';
 import { sleep, waitFor } from '@pocs/shared/wait';
 import { type Consumer, Partitioners } from 'kafkajs';
-import { createKafka, createTopic, deleteTopics, uniqueName } from '../src/kafka.ts';
-import type { GroupLag } from '../src/lag.ts';
+import { createTopic, deleteTopics } from '../kafka.ts';
+import type { GroupLag } from '../lag.ts';
 
-const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pocDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface BreakOptions {
   brokers: string;

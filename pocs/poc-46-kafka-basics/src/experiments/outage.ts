@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
 import { sleep, waitFor } from '@pocs/shared/wait';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { describeLag, totalLag } from '../src/kafka.ts';
-import { countByOrderId, type ExactlyOnceReport, missingOrderIds } from '../src/store.ts';
+import { buildApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import { describeLag, totalLag } from '../kafka.ts';
+import { countByOrderId, type ExactlyOnceReport, missingOrderIds } from '../store.ts';
 import { type PrivateBroker, startPrivateBroker } from './private-broker.ts';
 
 /** One service instance under test: a label and the env that makes it broken or fixed. */

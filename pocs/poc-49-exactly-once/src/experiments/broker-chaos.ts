@@ -1,8 +1,8 @@
 import { startNode, stopNode } from '@pocs/infra/services';
-import { silentLogger } from '@pocs/shared/log';
+import { createKafka } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
 import type { Admin } from 'kafkajs';
-import { createKafka } from '../src/kafka.ts';
+import { clientRetry } from '../kafka.ts';
 
 /** The 3-node lab cluster (`pnpm services up kafka-cluster`): node n listens on 9091 + n. */
 export const CLUSTER_SERVICE = 'kafka-cluster';
@@ -78,7 +78,7 @@ export async function restoreBroker(
  * enough only while that broker lives.
  */
 export async function bootstrapList(brokers: string): Promise<string> {
-  const admin = createKafka({ brokers, clientId: 'poc49-bootstrap', logger: silentLogger }).admin();
+  const admin = createKafka({ brokers, clientId: 'poc49-bootstrap', retry: clientRetry }).admin();
   await admin.connect();
   try {
     const cluster = await admin.describeCluster();

@@ -1,7 +1,7 @@
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
+import { createKafka, parseBrokers, uniqueName } from '@pocs/kafka';
 import { sleep } from '@pocs/shared/wait';
 import type { Admin } from 'kafkajs';
-import { createKafka, parseBrokers, uniqueName } from '../src/kafka.ts';
 import type { ConsumerCase } from './cases.ts';
 import { type RoundResult, roundResult } from './run-producer.ts';
 

@@ -1,30 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafka } from '@pocs/kafka';
 import { type ChildService, startChildService } from '@pocs/shared/child-service';
-import { silentLogger } from '@pocs/shared/log';
 import { waitFor } from '@pocs/shared/wait';
 import type { Admin, Kafka } from 'kafkajs';
-import type { ProcessingGuarantee } from '../src/config.ts';
-import { parseEvent } from '../src/events.ts';
-import { generateEvents, type PlacedEvent } from '../src/generator.ts';
-import {
-  committedOffsets,
-  createKafka,
-  deleteTopics,
-  endOffsets,
-  ensureTopics,
-} from '../src/kafka.ts';
-import type { ProcessorStats } from '../src/processor.ts';
-import { readToEnd } from '../src/read-to-end.ts';
+import type { ProcessingGuarantee } from '../config.ts';
+import { parseEvent } from '../events.ts';
+import { generateEvents, type PlacedEvent } from '../generator.ts';
+import { committedOffsets, deleteTopics, endOffsets, ensureTopics } from '../kafka.ts';
+import type { ProcessorStats } from '../processor.ts';
+import { readToEnd } from '../read-to-end.ts';
 import {
   diffResults,
   type ReferenceResults,
   type ResultDiff,
   referenceResults,
-} from '../src/reference.ts';
+} from '../reference.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The POC's folder: the child processor runs src/server.ts from there. */
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface ExperimentOptions {
   brokers: string[];
@@ -76,7 +71,7 @@ let experiments = 0;
  */
 export async function createExperiment(o: ExperimentOptions) {
   const id = `${process.pid}-${++experiments}-${randomBytes(3).toString('hex')}`;
-  const kafka: Kafka = createKafka(o.brokers, 'poc-48-experiment', silentLogger);
+  const kafka: Kafka = createKafka({ brokers: o.brokers, clientId: 'poc-48-experiment' });
   const admin: Admin = kafka.admin();
   await admin.connect();
   const topics: string[] = [];

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createTopicsReady } from '@pocs/kafka';
+import { createKafka, createTopicsReady } from '@pocs/kafka';
 import { seededRandom } from '@pocs/shared/backoff';
 import { sleep, waitFor } from '@pocs/shared/wait';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { createOrderAudit, type OrderCounts } from './order-audit.ts';
 import { eventFor } from './producer-retries.ts';
 import { createSequenceGuard, type SequenceGuardStats } from './sequence-guard.ts';
@@ -66,11 +66,7 @@ export async function runConsumerConcurrency(
   options: ConsumerRunOptions,
 ): Promise<ConsumerRunResult> {
   const { mode } = options;
-  const kafka = new Kafka({
-    clientId: `poc46-ooo-consumer-${mode}`,
-    brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = createKafka({ clientId: `poc46-ooo-consumer-${mode}`, brokers: options.brokers });
   const topic = `poc46-ooo-consumer-${mode}-${randomUUID().slice(0, 8)}`;
   const groupId = `${topic}-group`;
   const total = options.keys * options.eventsPerKey;

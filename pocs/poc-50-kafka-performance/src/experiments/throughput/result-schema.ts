@@ -1,6 +1,6 @@
 import { resultEnvelopeSchema } from '@pocs/shared/results';
 import { z } from 'zod';
-import { codecNames } from '../src/codecs.ts';
+import { codecNames } from '../../codecs.ts';
 import { clients } from './cases.ts';
 import { payloadKinds } from './payload.ts';
 

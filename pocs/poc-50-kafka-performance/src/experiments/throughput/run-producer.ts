@@ -1,7 +1,7 @@
 import { Producer } from '@platformatic/kafka';
+import { createKafka, parseBrokers } from '@pocs/kafka';
 import { Partitioners } from 'kafkajs';
-import { kafkajsCompression } from '../src/codecs.ts';
-import { createKafka, parseBrokers } from '../src/kafka.ts';
+import { kafkajsCompression } from '../../codecs.ts';
 import type { ProducerCase } from './cases.ts';
 import { makePayloads } from './payload.ts';
 

@@ -1,9 +1,9 @@
-import { silentLogger } from '@pocs/shared/log';
+import { createKafka } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
-import type { CopyMode } from '../src/config.ts';
-import { createKafka } from '../src/kafka.ts';
-import { type OutputSummary, summarizeOutput } from '../src/records.ts';
-import { startTopicReader, type TopicReader } from '../src/topic-reader.ts';
+import type { CopyMode } from '../config.ts';
+import { clientRetry } from '../kafka.ts';
+import { type OutputSummary, summarizeOutput } from '../records.ts';
+import { startTopicReader, type TopicReader } from '../topic-reader.ts';
 import {
   committedOffsets,
   createTopics,
@@ -11,7 +11,7 @@ import {
   lastStableOffsets,
   runId,
   seedInput,
-} from '../src/topics.ts';
+} from '../topics.ts';
 import {
   bootstrapList,
   crashBroker,
@@ -99,7 +99,7 @@ export async function runCopyExperiment(o: CopyRunOptions): Promise<CopyRunResul
   const kafka = createKafka({
     brokers,
     clientId: `poc49-harness-${id}`,
-    logger: silentLogger,
+    retry: clientRetry,
   });
   const admin = kafka.admin();
   await admin.connect();

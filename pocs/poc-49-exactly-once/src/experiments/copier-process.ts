@@ -2,7 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ChildService, startChildService } from '@pocs/shared/child-service';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The POC's folder: the child runs src/server.ts from there. */
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface CopierProgress {
   sent: number;

@@ -1,4 +1,4 @@
-import { type CodecName, codecNames } from '../src/codecs.ts';
+import { type CodecName, codecNames } from '../../codecs.ts';
 import type { PayloadKind } from './payload.ts';
 
 export const clients = ['kafkajs', 'platformatic', 'java'] as const;

@@ -1,3 +1,4 @@
+import { brokerListEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
 import { z } from 'zod';
 
@@ -7,7 +8,7 @@ import { z } from 'zod';
  */
 export const compareConfigSchema = z.object({
   /** Comma-separated bootstrap brokers: one broker or the 3-broker cluster both work. */
-  KAFKA_BROKERS: env.string(serviceDefaults.KAFKA_BROKERS),
+  KAFKA_BROKERS: brokerListEnv(serviceDefaults.KAFKA_BROKERS),
   RABBITMQ_URL: env.url(serviceDefaults.RABBITMQ_URL),
 });
 
@@ -15,9 +16,3 @@ export type CompareConfig = z.infer<typeof compareConfigSchema>;
 
 export const loadCompareConfig = (source = process.env): Readonly<CompareConfig> =>
   parseConfig(compareConfigSchema, source);
-
-export const brokerList = (brokers: string): string[] =>
-  brokers
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b.length > 0);

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger, silentLogger } from '@pocs/shared/log';
 import { createRegistry } from '@pocs/shared/metrics';
 import { waitFor } from '@pocs/shared/wait';
-import { type BuiltApp, buildApp } from '../src/app.ts';
-import { type Config, loadConfig } from '../src/config.ts';
-import type { ConsumerInfo, StopSignal } from '../src/supervisor.ts';
+import { type BuiltApp, buildApp } from '../app.ts';
+import { type Config, loadConfig } from '../config.ts';
+import type { ConsumerInfo, StopSignal } from '../supervisor.ts';
 
 /**
  * One experiment run: the supervisor built in this process (consumers are still child

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createTopicsReady } from '@pocs/kafka';
+import { createKafka, createTopicsReady } from '@pocs/kafka';
 import type { ProxyHandle } from '@pocs/shared/toxiproxy';
 import { sleep } from '@pocs/shared/wait';
-import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
+import { logLevel, type Message, type Producer } from 'kafkajs';
 import { createOrderAudit, type OrderCounts } from './order-audit.ts';
 import { readWholeTopic } from './read-topic.ts';
 
@@ -124,11 +124,11 @@ export async function runProducerRetries(options: ProducerRunOptions): Promise<P
   const { proxy, slowResponses, mode } = options;
   const idempotent = mode !== 'concurrent';
   const retriedErrors: Record<string, number> = {};
-  const kafka = new Kafka({
+  const kafka = createKafka({
     clientId: `poc46-ooo-${mode}`,
     brokers: options.brokers,
     requestTimeout: options.requestTimeoutMs,
-    logLevel: logLevel.ERROR,
+    level: logLevel.ERROR,
     logCreator: () => (entry) => {
       // kafkajs logs each failed attempt it is about to retry: count them by cause.
       if (entry.namespace !== 'Producer') return;

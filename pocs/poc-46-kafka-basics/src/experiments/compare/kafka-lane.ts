@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createTopicsReady } from '@pocs/kafka';
+import { createKafka, createTopicsReady } from '@pocs/kafka';
 import { waitFor } from '@pocs/shared/wait';
-import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, Partitioners, type Producer } from 'kafkajs';
 import type { Consumers, DeliveryHandler, Lane } from './lane.ts';
 import { publishWindowed } from './lane.ts';
 import { decodeOrder, encodeOrder, nowMs } from './order.ts';
@@ -29,15 +29,11 @@ export interface KafkaLane extends Lane {
   brokerCount(): Promise<number>;
 }
 
-export const newKafka = (brokers: string[], clientId = 'poc-46-compare') =>
-  new Kafka({
-    clientId,
-    brokers,
-    logLevel: logLevel.NOTHING,
-  });
-
 export async function openKafkaLane(options: KafkaLaneOptions): Promise<KafkaLane> {
-  const kafka = newKafka(options.brokers, options.clientId);
+  const kafka = createKafka({
+    brokers: options.brokers,
+    clientId: options.clientId ?? 'poc-46-compare',
+  });
   const admin = kafka.admin();
   await admin.connect();
   const created = options.topic === undefined;

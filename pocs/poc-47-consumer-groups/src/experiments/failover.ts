@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { StopSignal } from '../src/supervisor.ts';
+import type { StopSignal } from '../supervisor.ts';
 import { type Run, startRun } from './run.ts';
 
 export interface FailoverOptions {
