@@ -43,7 +43,7 @@ const args = parseResultsCli(
     instances: { type: 'string', default: '2' },
     'connection-limit': { type: 'string', default: '16' },
     'large-burst': { type: 'string', default: '16' },
-    'large-db-latency-ms': { type: 'string', default: '50' },
+    'large-db-latency-ms': { type: 'string', default: '100' },
     port: { type: 'string', default: '3271' },
     'proxy-port': { type: 'string', default: '27711' },
   },

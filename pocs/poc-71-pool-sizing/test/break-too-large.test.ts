@@ -20,7 +20,7 @@ describe('break: pool too large', () => {
       instances,
       connectionLimit,
       requests: 16,
-      dbLatencyMs: 50,
+      dbLatencyMs: 100,
       acquireTimeoutMs: 2_000,
       postgresUrl,
       products: config.SEED_PRODUCTS,
@@ -29,6 +29,9 @@ describe('break: pool too large', () => {
     });
     const { baseline, broken } = r;
     const seen = JSON.stringify(r);
+    const line = (x: typeof baseline) =>
+      `${instances} × pool ${x.poolSize}: ${x.burst.served} served, ${x.burst.failed} failed, ${x.refusedConnections} refused, ${x.backendsAfterBurst} backends, last answer ${x.burst.lastAnswerMs} ms`;
+    console.info(`too large: ${line(baseline)} | ${line(broken)}`);
     expect(r.fleetPlan.baseline.wanted * 2, seen).toBeLessThanOrEqual(connectionLimit);
     expect(r.fleetPlan.broken.wanted, seen).toBe(2 * connectionLimit);
 

@@ -26,6 +26,9 @@ describe('break: pool too small', () => {
     });
     // The whole result in the message: a failure says how (queue, timings).
     const seen = JSON.stringify({ baseline, broken });
+    const line = (r: typeof baseline) =>
+      `pool ${r.poolSize}: ${r.burst.served} served, ${r.burst.gaveUp} gave up, last answer ${r.burst.lastAnswerMs} ms`;
+    console.info(`too small: ${line(baseline)} | ${line(broken)}`);
     expect(baseline.plan.headroom, seen).toBeGreaterThanOrEqual(2);
     expect(baseline.burst, seen).toMatchObject({
       served: requests,
