@@ -1,4 +1,4 @@
-import type { InstrumentedPool } from '@pocs/shared/pool';
+import type { InstrumentedPool, PoolClient } from '@pocs/shared/pool';
 
 export const CATEGORY_COUNT = 50;
 
@@ -8,6 +8,9 @@ export const CATEGORY_COUNT = 50;
  */
 export async function ensureCatalog(pool: InstrumentedPool, products: number): Promise<void> {
   await pool.withClient(async (client) => {
+    // Already seeded: only read, so the service can run as a role that may only select from
+    // the catalogue (the too-large break runs it as one, under a connection limit).
+    if ((await seededProducts(client)) === products) return;
     // Several processes (tests, bench children) may start at once: serialise seeding,
     // and seed in one transaction so a crash never leaves products without orders.
     await client.query('begin');
@@ -59,6 +62,16 @@ export async function ensureCatalog(pool: InstrumentedPool, products: number): P
     // Fresh statistics so the planner uses the indexes from the first request on.
     await client.query('analyze poc71_products; analyze poc71_orders');
   });
+}
+
+/** Rows in poc71_products, or undefined while the tables don't exist yet. */
+async function seededProducts(client: PoolClient): Promise<number | undefined> {
+  const { rows } = await client.query<{ ready: boolean }>(
+    "select to_regclass('poc71_products') is not null and to_regclass('poc71_orders') is not null as ready",
+  );
+  if (!rows[0]?.ready) return undefined;
+  const count = await client.query<{ n: string }>('select count(*) as n from poc71_products');
+  return Number(count.rows[0]?.n);
 }
 
 export interface Product {

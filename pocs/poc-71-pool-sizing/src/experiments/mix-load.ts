@@ -1,4 +1,3 @@
-import { runOpenLoop } from '@pocs/shared/open-loop';
 import autocannon from 'autocannon';
 import { CATEGORY_COUNT } from '../catalog.ts';
 
@@ -75,51 +74,5 @@ export async function runMixLoad({
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-  };
-}
-
-/**
- * Open loop: `rate` requests/s whatever the service does, like users who don't know the
- * pool is starved. A pool that can't keep up builds a queue that only grows.
- */
-export async function runOpenMixLoad({
-  url,
-  rate,
-  durationSec,
-  products,
-  timeoutSec = 10,
-}: {
-  url: string;
-  rate: number;
-  durationSec: number;
-  products: number;
-  timeoutSec?: number;
-}): Promise<LoadResult> {
-  let non2xx = 0;
-  const result = await runOpenLoop({
-    ratePerSec: rate,
-    durationSec,
-    // Latency covers every answer, successes and 503s alike: a 503 after 500 ms is slow too.
-    outcomes: ['answered', 'error'] as const,
-    send: async (i) => {
-      const res = await fetch(`${url}${randomPath(SEQUENCE[i % SEQUENCE.length]!, products)}`, {
-        signal: AbortSignal.timeout(timeoutSec * 1000),
-      });
-      await res.arrayBuffer();
-      if (!res.ok) non2xx++;
-      return 'answered';
-    },
-  });
-  const { answered, error } = result.outcomes;
-  return {
-    connections: 0,
-    durationSec,
-    requests: result.sent,
-    rps: answered.count / durationSec,
-    p50Ms: answered.p50Ms ?? 0,
-    p99Ms: answered.p99Ms ?? 0,
-    non2xx,
-    errors: error.count,
-    timeouts: error.count,
   };
 }
