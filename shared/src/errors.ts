@@ -60,8 +60,10 @@ export const isDatabaseUnavailableError = (e: unknown): e is DatabaseUnavailable
   e instanceof DatabaseUnavailableError;
 
 // SQLSTATE classes 08 (connection exception) and 57P0x (operator intervention: admin or crash
-// shutdown, cannot connect now), and the socket errors node reports for a dead peer.
-const CONNECTION_SQLSTATE = /^(08|57P0[1-4])/;
+// shutdown, cannot connect now), 53300 (too many connections: the server or the role is at its
+// connection limit, which frees up as other clients disconnect), and the socket errors node
+// reports for a dead peer.
+const CONNECTION_SQLSTATE = /^(08|57P0[1-4]|53300)/;
 const CONNECTION_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
 const CONNECTION_MESSAGE =
   /Connection terminated|connection is closed|Client has encountered a connection error|terminating connection/i;

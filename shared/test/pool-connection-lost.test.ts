@@ -96,3 +96,28 @@ describe('a database that refuses connections', () => {
     });
   });
 });
+
+describe('a database at its connection limit (SQLSTATE 53300)', () => {
+  it('acquire fails with DatabaseUnavailableError (503 + Retry-After), not a bare error', async () => {
+    // A role of our own with CONNECTION LIMIT 0: the server's max_connections is shared.
+    const role = `pool_limit_${process.pid}_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create role ${role} login password 'x' connection limit 0`);
+      const url = new URL(postgresUrl);
+      url.username = role;
+      url.password = 'x';
+      pool = createPool({ connectionString: url.toString(), max: 1, acquireTimeoutMs: 2_000 });
+      const error = await pool.acquire().catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(DatabaseUnavailableError);
+      expect((error as Error).message).toContain('too many connections for role');
+      expect(((error as Error).cause as { code?: string }).code).toBe('53300');
+    } finally {
+      await pool?.end();
+      pool = undefined;
+      await admin.query(`drop role if exists ${role}`);
+      await admin.end();
+    }
+  });
+});

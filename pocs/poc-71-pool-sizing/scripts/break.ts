@@ -83,8 +83,8 @@ const row = (r: Run) => ({
   pool: r.poolSize,
   requests: r.burst.requests,
   served: r.burst.served,
-  'gave up (503)': r.burst.gaveUp,
-  'failed (500)': r.burst.failed,
+  'gave up (503 busy)': r.burst.gaveUp,
+  'failed (503 unavail.)': r.burst.failed,
   'acquire timeouts': r.acquireTimeouts,
   'max waiting': r.maxWaiting,
   'last answer ms': r.burst.lastAnswerMs,
@@ -150,7 +150,7 @@ if (args.mode !== 'small') {
   console.log(
     `→ the fleet wanted ${r.fleetPlan.broken.wanted} connections, Postgres let ${r.broken.backendsAfterBurst} in ` +
       `and refused ${r.broken.refusedConnections} ("too many connections for role"): ${r.broken.burst.failed} of ` +
-      `${r.broken.burst.requests} requests failed with 500. Baseline: ${r.fleetPlan.baseline.wanted} wanted, ` +
+      `${r.broken.burst.requests} requests failed fast with 503 (database unavailable, Retry-After). Baseline: ${r.fleetPlan.baseline.wanted} wanted, ` +
       `${r.baseline.backendsAfterBurst} held, ${r.baseline.refusedConnections} refused.`,
   );
   fixLines.push(

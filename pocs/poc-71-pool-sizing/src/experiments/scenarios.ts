@@ -95,7 +95,7 @@ export interface TooLargeOptions extends ScenarioOptions {
  * for the run, then dropped) in place of max_connections. With the defaults, 2 × 4 = 8
  * connections fit a limit of 16 twice over, so nothing can be refused; 2 × 16 = 32 is
  * twice the limit, and the 16 over it are refused ("too many connections for role"),
- * their requests fail with a 500, on any machine.
+ * their requests fail fast with 503 + Retry-After, on any machine.
  */
 export async function tooLarge(o: TooLargeOptions) {
   // The role only reads: make sure the catalogue exists before granting on it.
