@@ -183,7 +183,11 @@ export async function runProducerRetries(options: ProducerRunOptions): Promise<P
     for (let i = 0; i < options.events; i++) {
       const due = startedAt + (i * 1000) / options.ratePerSec;
       if (due > Date.now()) await sleep(due - Date.now());
-      if (windowStarts.includes(i)) faultsDone.push(slowWindow());
+      // A window opens only once the previous one is closed: on a loaded machine the next
+      // start can come before the last removeToxic, and toxiproxy refuses a second toxic
+      // of the same name (409 "toxic already exists").
+      if (windowStarts.includes(i))
+        faultsDone.push((faultsDone.at(-1) ?? Promise.resolve()).then(slowWindow));
       publisher.publish(eventFor(i, options.keys, seqs));
     }
     await Promise.all(faultsDone);
