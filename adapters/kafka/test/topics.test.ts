@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { serviceDefaults } from '@pocs/shared/config';
+import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createKafka } from '../src/client.ts';
 import { createTopicsReady, deleteTopicsGone } from '../src/topics.ts';
 
 // Against the shared broker(s): in CI that is the 3-node cluster, where the race these helpers
 // hide (a broker asked before its metadata cache knows the new topic) actually happens.
 
-const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
-const kafka = new Kafka({ clientId: 'shared-topics-test', brokers, logLevel: logLevel.NOTHING });
+const brokers = process.env.KAFKA_BROKERS || serviceDefaults.KAFKA_BROKERS;
+const kafka = createKafka({ brokers, clientId: 'kafka-adapter-topics-test' });
 const admin = kafka.admin();
 afterAll(() => admin.disconnect());
 
