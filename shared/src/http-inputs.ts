@@ -12,6 +12,19 @@ export const SUPPORTED_MEDIA_TYPES = ['application/json'] as const;
  */
 export const STRICT_BODY_AJV_OPTIONS = { coerceTypes: false, removeAdditional: false } as const;
 
+/**
+ * A JSON Schema `pattern` for text that ends up in a database column or a log line: no
+ * control characters (C0, DEL, C1). Postgres rejects NUL in text (`invalid byte sequence
+ * for encoding "UTF8": 0x00`), and a 4xx is the honest answer. Pair it with a maxLength.
+ * Written with `\u` escapes so JS, Python and other regex engines read it alike.
+ */
+export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
+
+/** What a well-known pattern means, for the 400 message instead of the regex. */
+const PATTERN_MEANINGS = new Map<string, string>([
+  [NO_CONTROL_CHARACTERS, 'must not contain control characters (U+0000-U+001F, U+007F-U+009F)'],
+]);
+
 /** Fastify calls a validator with the route and the part it checks, not with a bare schema. */
 type RouteValidatorCompiler = FastifySchemaCompiler<unknown>;
 
@@ -46,15 +59,16 @@ interface AjvError {
 
 /**
  * Fastify's default message (`body/amountCents must be integer`), plus the name of the
- * property an `additionalProperties: false` rejected, which Ajv keeps out of its message.
+ * property an `additionalProperties: false` rejected, which Ajv keeps out of its message,
+ * and the meaning of a well-known pattern instead of the regex.
  */
 export function formatSchemaErrors(errors: readonly AjvError[], dataVar: string): Error {
   const parts = errors.map((e) => {
     const where = `${dataVar}${e.instancePath ?? ''}`;
     const extra = e.params?.additionalProperty;
-    return typeof extra === 'string'
-      ? `${where} must NOT have additional property '${extra}'`
-      : `${where} ${e.message ?? 'is invalid'}`;
+    if (typeof extra === 'string') return `${where} must NOT have additional property '${extra}'`;
+    const meaning = PATTERN_MEANINGS.get(String(e.params?.pattern));
+    return `${where} ${meaning ?? e.message ?? 'is invalid'}`;
   });
   return new Error(parts.join(', '));
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NO_CONTROL_CHARACTERS } from '../src/http-inputs.ts';
 import { silentLogger } from '../src/log.ts';
 import { createRegistry } from '../src/metrics.ts';
 import { createServer } from '../src/server.ts';
@@ -34,7 +35,7 @@ function build() {
           additionalProperties: false,
           properties: {
             amountCents: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-            note: { type: 'string', maxLength: 20 },
+            note: { type: 'string', maxLength: 20, pattern: NO_CONTROL_CHARACTERS },
           },
         },
       },
@@ -86,6 +87,26 @@ describe('request bodies are strict', () => {
       status: 400,
       detail,
     });
+  });
+
+  it.each([
+    ['NUL', '\u0000'],
+    ['a newline', '\n'],
+    ['DEL', '\u007f'],
+    ['a C1 control', '\u0085'],
+  ])('text with %s is a 400 that says control characters are not allowed', async (_n, ch) => {
+    app = build();
+    const res = await app.inject(
+      json('/orders/7', JSON.stringify({ amountCents: 1, note: `a${ch}b` })),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().detail).toBe(
+      'body/note must not contain control characters (U+0000-U+001F, U+007F-U+009F)',
+    );
+    const fine = await app.inject(
+      json('/orders/7', JSON.stringify({ amountCents: 1, note: 'café "ok" ✓' })),
+    );
+    expect(fine.statusCode).toBe(200);
   });
 
   it('an unknown property is a 400 that names it where the schema says additionalProperties: false', async () => {
