@@ -7,8 +7,10 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { isDatabaseUnavailableError, isPocError, isPoolTimeoutError } from './errors.ts';
+import { createValidatorFactory, formatSchemaErrors, inputProblem } from './http-inputs.ts';
 import type { Logger } from './log.ts';
 import { createHttpDurationHistogram } from './metrics.ts';
+import { addOpenApi, type OpenApiInfo } from './openapi.ts';
 
 /**
  * Answer with an RFC 9457 problem document. 4xx titles tell the caller what to fix;
@@ -31,19 +33,38 @@ export interface ServerOptions {
   registry: Registry;
   /** Extra readiness facts for /health (e.g. pool stats); a throw makes /health answer 503. */
   health?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Title and version of the OpenAPI document at /openapi.json. */
+  openapi?: OpenApiInfo;
 }
 
 /**
- * Fastify with what every POC needs: /health, /metrics, request-duration metrics,
- * and an error handler that gives 4xx callers a message to act on and keeps 5xx generic.
+ * Fastify with what every POC needs: /health, /metrics, /openapi.json, request-duration
+ * metrics, strict request bodies, and an error handler that gives 4xx callers a message to
+ * act on and keeps 5xx generic.
+ *
+ * HTTP inputs: bodies are JSON only (anything else is 415), never type-coerced, and unknown
+ * properties are a 400 where a schema says `additionalProperties: false`; path, query and
+ * headers are text and keep Fastify's coercion. Malformed, empty or oversized bodies are 4xx
+ * problem documents. No input gets a 5xx.
  */
-export function createServer({ logger, registry, health }: ServerOptions): FastifyInstance {
+export function createServer({
+  logger,
+  registry,
+  health,
+  openapi,
+}: ServerOptions): FastifyInstance {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger at run time; the cast keeps the instance type plain.
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request logs would dominate the benches; errors are still logged below.
     logController: new LogController({ disableRequestLogging: true }),
+    schemaController: { compilersFactory: { buildValidator: createValidatorFactory() } },
+    schemaErrorFormatter: formatSchemaErrors,
   });
+  // Fastify parses text/plain as a string by default; the POCs speak JSON, so it is a 415.
+  app.removeContentTypeParser('text/plain');
+  // Before any route: the document is built from the routes declared after this.
+  addOpenApi(app, openapi);
   const duration = createHttpDurationHistogram(registry);
 
   app.addHook('onResponse', async (request, reply) => {
@@ -60,6 +81,10 @@ export function createServer({ logger, registry, health }: ServerOptions): Fasti
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
       return sendProblem(reply, 400, 'invalid request', { detail: error.message });
+    }
+    const input = inputProblem(error, request);
+    if (input) {
+      return sendProblem(reply, input.status, input.title, { code: input.code });
     }
     if (isPoolTimeoutError(error)) {
       // Overload, not a bug: tell the caller when to come back instead of a bare 500.

@@ -6,10 +6,16 @@ import { createServer, sendProblem } from '@pocs/shared/server';
 import { CATEGORY_COUNT, createCatalog, ensureCatalog } from './catalog.ts';
 import type { Config } from './config.ts';
 
+/**
+ * `poc71_products.id` is a bigint (up to 2^63 - 1), but the id travels as a JS number, exact
+ * only up to 2^53 - 1: a larger id would be rounded to a neighbour (…993 reads …992), or
+ * reach Postgres out of range (a 500). So the bound is the largest id this service can look
+ * up exactly; the seeded catalogue stays far below it.
+ */
 const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1 } },
+  properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
 } as const;
 
 const categoryParams = {

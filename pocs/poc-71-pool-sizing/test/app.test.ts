@@ -29,6 +29,42 @@ describe('catalogue service', () => {
     expect(invalid.json().detail).toBe('params/id must be integer');
   });
 
+  it.each([
+    ['past bigint', '99999999999999999999'],
+    ['past what a JS number holds exactly', '9007199254740993'],
+  ])('answers an id %s with 400 naming the bound, not a 500 or a rounded id', async (_n, id) => {
+    const res = await built.app.inject({ method: 'GET', url: `/products/${id}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().detail).toBe('params/id must be <= 9007199254740991');
+  });
+
+  it('looks up the largest exact id (404 here, the catalogue is small)', async () => {
+    const res = await built.app.inject({ method: 'GET', url: '/products/9007199254740991' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().title).toBe('no product with id 9007199254740991');
+  });
+
+  it('serves /openapi.json with the product routes and the id bound', async () => {
+    const res = await built.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/products/{id}',
+        '/categories/{category}/products',
+        '/categories/{category}/top-sellers',
+      ]),
+    );
+    expect(doc.paths['/products/{id}'].get.parameters).toEqual([
+      {
+        in: 'path',
+        name: 'id',
+        required: true,
+        schema: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
+      },
+    ]);
+  });
+
   it('pages a category and rejects a limit out of range', async () => {
     const page = await built.app.inject({ method: 'GET', url: '/categories/7/products?limit=5' });
     expect(page.statusCode).toBe(200);

@@ -1,3 +1,4 @@
+import { NO_CONTROL_CHARACTERS } from '@pocs/shared/http-inputs';
 import type { InstrumentedPool } from '@pocs/shared/pool';
 import type { QueryResult, QueryResultRow } from 'pg';
 
@@ -19,14 +20,19 @@ export interface PaymentBody {
   description?: string;
 }
 
+/**
+ * Types are exact (the shared server never coerces a body: `"100"` is a 400), unknown
+ * properties are a 400, integers fit `amount_cents integer`, and text has a length and no
+ * control characters (Postgres rejects NUL in text: a 500 before this pattern).
+ */
 export const paymentBodySchema = {
   type: 'object',
   required: ['amountCents', 'orderId'],
   additionalProperties: false,
   properties: {
     amountCents: { type: 'integer', minimum: 1, maximum: MAX_PAYMENT_CENTS },
-    orderId: { type: 'string', minLength: 1, maxLength: 100 },
-    description: { type: 'string', maxLength: 200 },
+    orderId: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_CONTROL_CHARACTERS },
+    description: { type: 'string', maxLength: 200, pattern: NO_CONTROL_CHARACTERS },
   },
 } as const;
 

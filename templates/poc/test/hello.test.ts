@@ -16,4 +16,17 @@ describe('service', () => {
     expect(bad.statusCode).toBe(400);
     await app.close();
   });
+
+  it('lists its routes, with their schemas, at /openapi.json', async () => {
+    const { app } = await buildApp(loadConfig({}), {
+      logger: silentLogger,
+      registry: createRegistry(),
+    });
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.paths['/hello'].get.parameters).toEqual([
+      expect.objectContaining({ in: 'query', name: 'name', required: false }),
+    ]);
+    await app.close();
+  });
 });

@@ -1,3 +1,4 @@
+import { NO_CONTROL_CHARACTERS } from '@pocs/shared/http-inputs';
 import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import { createPool, type InstrumentedPool } from '@pocs/shared/pool';
@@ -19,7 +20,7 @@ const chargeBody = {
   additionalProperties: false,
   properties: {
     amountCents: { type: 'integer', minimum: 1, maximum: 10_000_000 },
-    reference: { type: 'string', minLength: 1, maxLength: 200 },
+    reference: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_CONTROL_CHARACTERS },
   },
 } as const;
 
