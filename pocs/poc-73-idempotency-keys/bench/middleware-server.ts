@@ -4,6 +4,7 @@
  * BENCH_STORE = none | redis | postgres. Started by middleware-cost.ts in its own process.
  */
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
+import { NO_CONTROL_CHARACTERS } from '@pocs/shared/http-inputs';
 import { idempotency } from '@pocs/shared/idempotency';
 import { createPostgresIdempotencyStore } from '@pocs/shared/idempotency-store-postgres';
 import { createRedisIdempotencyStore } from '@pocs/shared/idempotency-store-redis';
@@ -63,7 +64,14 @@ app.post<{ Body: { name: string } }>(
   {
     config: config.BENCH_STORE === 'none' ? {} : { idempotency: 'required' },
     schema: {
-      body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+      body: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_CONTROL_CHARACTERS },
+        },
+      },
     },
   },
   async (request, reply) => {
