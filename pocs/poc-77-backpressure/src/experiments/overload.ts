@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startChildService } from '@pocs/shared/child-service';
+import { type ChildService, startChildService } from '@pocs/shared/child-service';
 import { type OpenLoopResult, runOpenLoop } from '@pocs/shared/open-loop';
-import { parsePrometheusText, sumOf } from '@pocs/shared/prom-text';
+import { bucketsOf, parsePrometheusText, type Sample, sumOf } from '@pocs/shared/prom-text';
 import type { AdmissionMode } from '../config.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,6 +19,33 @@ export interface MemorySample {
   queueDepth: number;
   /** Admission limit at that moment; -1 when unbounded. */
   limit: number;
+}
+
+/**
+ * What the service itself counted, scraped once after the load (and after the backlog
+ * drained, when it could within `drainTimeoutMs`). Server-side facts: no client clock in them.
+ */
+export interface ServiceCounts {
+  /** Jobs let past the admission gate (broker: publishes the broker confirmed). */
+  admitted: number;
+  completed: number;
+  /** 429s the service sent. */
+  shed: number;
+  /** Admitted jobs not finished when the counts were read (the backlog left behind). */
+  inFlightAtEnd: number;
+  /** Jobs a worker started (their queue wait is recorded). */
+  started: number;
+  /**
+   * Jobs that waited in the service's queue (broker: on RabbitMQ) longer than `waitBoundSec`
+   * before a worker started them: their client had given up before the work began.
+   */
+  waitedPastDeadline: number;
+  /** The histogram bucket the count above is read at: the largest at or below the deadline. */
+  waitBoundSec: number;
+  /** Queue waits of the started jobs, cumulative histogram buckets (`le` in seconds). */
+  waitBuckets: { le: number; count: number }[];
+  /** Every started job waited at most this long: the smallest bucket holding them all, s. */
+  maxWaitAtMostSec: number | null;
 }
 
 export interface OverloadResult {
@@ -43,9 +70,44 @@ export interface OverloadResult {
   brokerQueue: string | null;
   /** Largest queue depth sampled (broker mode: ready messages on the broker). */
   maxQueueDepth: number;
+  /** Largest number of admitted jobs sampled (running + queued). */
+  maxInFlight: number;
+  /** Peak RSS minus the first sample's RSS, MB. */
+  rssGrowthMb: number;
+  /** The service's own counters, read after the load. */
+  service: ServiceCounts;
   /** Least-squares slope of RSS and heap over the load, MB/s. */
   rssSlopeMbPerSec: number;
   heapSlopeMbPerSec: number;
+}
+
+/**
+ * The job service in its own process, heap capped with --max-old-space-size, so the bug
+ * can't eat the machine. `runOverload` starts one itself, or takes one started here (a test
+ * starts its services side by side before any load, then loads them one at a time).
+ */
+export function startJobService({
+  mode,
+  port,
+  maxOldSpaceMb = 512,
+  env = {},
+}: {
+  mode: AdmissionMode;
+  port: number;
+  maxOldSpaceMb?: number;
+  env?: Record<string, string>;
+}): Promise<ChildService> {
+  return startChildService({
+    entry: 'src/server.ts',
+    cwd: root,
+    port,
+    env: {
+      ADMISSION_MODE: mode,
+      NODE_OPTIONS:
+        `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${maxOldSpaceMb}`.trim(),
+      ...env,
+    },
+  });
 }
 
 /** Least-squares slope of y over x. */
@@ -68,7 +130,8 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 /**
  * Start the service in its own process (heap capped with --max-old-space-size), offer
  * `ratePerSec` jobs/s open loop for `durationSec`, scrape its /metrics every `sampleMs`.
- * The load stops early when RSS reaches `rssBoundMb`.
+ * The load stops early when RSS reaches `rssBoundMb`. Then read the service's own counts
+ * (after the admitted jobs drained, where they can) and stop it.
  */
 export async function runOverload({
   mode,
@@ -79,7 +142,9 @@ export async function runOverload({
   rssBoundMb = 300,
   maxOldSpaceMb = 512,
   sampleMs = 250,
+  drainTimeoutMs = 3_000,
   env = {},
+  service: given,
 }: {
   mode: AdmissionMode;
   port: number;
@@ -89,22 +154,23 @@ export async function runOverload({
   rssBoundMb?: number;
   maxOldSpaceMb?: number;
   sampleMs?: number;
+  /** After the load, wait up to this long for the admitted jobs to finish before the final count. */
+  drainTimeoutMs?: number;
   env?: Record<string, string>;
+  /** A service already started by `startJobService` with these mode, port and env; stopped here. */
+  service?: ChildService;
 }): Promise<OverloadResult> {
-  const service = await startChildService({
-    entry: 'src/server.ts',
-    cwd: root,
-    port,
-    env: {
-      ADMISSION_MODE: mode,
-      NODE_OPTIONS:
-        `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${maxOldSpaceMb}`.trim(),
-      ...env,
-    },
-  });
+  const service = given ?? (await startJobService({ mode, port, maxOldSpaceMb, env }));
   const health = (await (await fetch(`${service.url}/health`)).json()) as {
     brokerQueue?: string;
+    capacity: number;
   };
+  const scrape = async (timeoutMs = 2_000): Promise<Sample[]> =>
+    parsePrometheusText(
+      await (
+        await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })
+      ).text(),
+    );
   const samples: MemorySample[] = [];
   let stopAtSec: number | null = null;
   let shedWithoutRetryAfter = 0;
@@ -116,10 +182,7 @@ export async function runOverload({
     while (sampling) {
       const tickAt = performance.now();
       try {
-        const text = await (
-          await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(2_000) })
-        ).text();
-        const s = parsePrometheusText(text);
+        const s = await scrape();
         const sample: MemorySample = {
           tSec: round1(elapsedSec()),
           rssMb: round1(sumOf(s, 'process_resident_memory_bytes') / 2 ** 20),
@@ -143,6 +206,8 @@ export async function runOverload({
   })();
 
   let load: OpenLoopResult<Outcome>;
+  let final: Sample[] = [];
+  let drained = false;
   try {
     load = await runOpenLoop({
       ratePerSec,
@@ -169,14 +234,35 @@ export async function runOverload({
         }
       },
     });
+    sampling = false;
+    await sampler;
+    // Let what was admitted finish, so completed can be compared with admitted; a backlog
+    // that cannot drain in time at the service's capacity is counted as it is, not waited out.
+    const drainBy = performance.now() + drainTimeoutMs;
+    for (;;) {
+      final = await scrape(5_000);
+      const inFlight = sumOf(final, 'jobs_in_flight');
+      drained = inFlight === 0;
+      const left = drainBy - performance.now();
+      if (drained || left <= 0 || (inFlight / health.capacity) * 1000 > left) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   } finally {
     sampling = false;
     await sampler;
-    await service.stop(2_000);
+    // Broker mode deletes its queue on a clean stop; an undrained in-memory backlog is killed.
+    await service.stop(drained || health.brokerQueue ? 5_000 : 500);
   }
 
   const loadSec = stopAtSec ?? durationSec;
   const during = samples.filter((s) => s.tSec <= loadSec);
+  const deadlineSec = deadlineMs / 1000;
+  const waitBuckets = bucketsOf(final, 'jobs_queue_wait_seconds').sort((a, b) => a.le - b.le);
+  const atBound = waitBuckets
+    .filter((b) => b.le <= deadlineSec)
+    .reduce((best, b) => (b.le > best.le ? b : best), { le: 0, count: 0 });
+  const started = sumOf(final, 'jobs_queue_wait_seconds_count');
+  const peakRssMb = Math.max(0, ...samples.map((s) => s.rssMb));
   return {
     mode,
     ratePerSec,
@@ -189,9 +275,22 @@ export async function runOverload({
     shedWithoutRetryAfter,
     samples,
     samplesOverRssBound: samples.filter((s) => s.rssMb >= rssBoundMb).length,
-    peakRssMb: Math.max(0, ...samples.map((s) => s.rssMb)),
+    peakRssMb,
     brokerQueue: health.brokerQueue ?? null,
     maxQueueDepth: Math.max(0, ...samples.map((s) => s.queueDepth)),
+    maxInFlight: Math.max(0, ...samples.map((s) => s.inFlight)),
+    rssGrowthMb: round1(peakRssMb - (samples[0]?.rssMb ?? peakRssMb)),
+    service: {
+      admitted: sumOf(final, 'jobs_admitted_total'),
+      completed: sumOf(final, 'jobs_completed_total'),
+      shed: sumOf(final, 'jobs_shed_total'),
+      inFlightAtEnd: sumOf(final, 'jobs_in_flight'),
+      started,
+      waitedPastDeadline: started - atBound.count,
+      waitBoundSec: atBound.le,
+      waitBuckets,
+      maxWaitAtMostSec: waitBuckets.find((b) => b.count === started)?.le ?? null,
+    },
     rssSlopeMbPerSec: round1(slope(during.map((s) => [s.tSec, s.rssMb]))),
     heapSlopeMbPerSec: round1(slope(during.map((s) => [s.tSec, s.heapUsedMb]))),
   };
