@@ -56,7 +56,7 @@ const load = async (run: Run, shape: typeof overload10x | typeof overload2x) => 
   const r = await runOverload({ ...shape, ...runs[run], service: services[run] });
   // One line per run, so a failure in CI shows what the service counted.
   console.log(
-    `${run}: depth ≤ ${r.maxQueueDepth}, in flight ≤ ${r.maxInFlight}, peak RSS ${r.peakRssMb} MB; ` +
+    `${run}: stopped by ${r.stoppedBy} after ${r.loadSec} s; depth ≤ ${r.maxQueueDepth}, in flight ≤ ${r.maxInFlight}, peak RSS ${r.peakRssMb} MB; ` +
       `admitted ${r.service.admitted}, completed ${r.service.completed}, shed ${r.service.shed}; ` +
       `waits ≤ ${r.service.maxWaitAtMostSec} s, ${r.service.waitedPastDeadline} of ` +
       `${r.service.started} > ${r.service.waitBoundSec} s; client late ${r.load.outcomes.late.count}`,
@@ -79,7 +79,8 @@ describe('10× overload', () => {
   it('unbounded: the in-memory queue grows until RSS hits the bound; jobs wait past their deadline', async () => {
     // Longer than the others: the bound is reached after about 2.5 s of 200 jobs/s.
     const r = await load('unbounded', { ...overload10x, durationSec: 5 });
-    expect(r.stoppedBy).toBe('rss-bound');
+    // RSS passed the bound. (The sampler stops the load when it sees that; on a busy machine
+    // its scrapes can time out and see it late, so which stopped the load is not asserted.)
     expect(r.samplesOverRssBound).toBeGreaterThan(0);
     // Hundreds queued (each holding 256 KB) where a limit keeps at most 8.
     expect(r.maxQueueDepth).toBeGreaterThan(10 * fixedLimit);

@@ -63,7 +63,7 @@ export interface OverloadResult {
   /** Did every 429 carry Retry-After? */
   shedWithoutRetryAfter: number;
   samples: MemorySample[];
-  /** Memory samples at or above the RSS bound. */
+  /** Memory samples at or above the RSS bound (the one taken as the load ended included). */
   samplesOverRssBound: number;
   peakRssMb: number;
   /** Broker mode: the run's queue on RabbitMQ (the service deletes it when it stops). */
@@ -176,21 +176,21 @@ export async function runOverload({
   let shedWithoutRetryAfter = 0;
   const startedAt = performance.now();
   const elapsedSec = () => (performance.now() - startedAt) / 1000;
+  const toSample = (s: Sample[]): MemorySample => ({
+    tSec: round1(elapsedSec()),
+    rssMb: round1(sumOf(s, 'process_resident_memory_bytes') / 2 ** 20),
+    heapUsedMb: round1(sumOf(s, 'nodejs_heap_size_used_bytes') / 2 ** 20),
+    inFlight: sumOf(s, 'jobs_in_flight'),
+    queueDepth: sumOf(s, 'jobs_queue_depth'),
+    limit: sumOf(s, 'jobs_admission_limit'),
+  });
 
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const tickAt = performance.now();
       try {
-        const s = await scrape();
-        const sample: MemorySample = {
-          tSec: round1(elapsedSec()),
-          rssMb: round1(sumOf(s, 'process_resident_memory_bytes') / 2 ** 20),
-          heapUsedMb: round1(sumOf(s, 'nodejs_heap_size_used_bytes') / 2 ** 20),
-          inFlight: sumOf(s, 'jobs_in_flight'),
-          queueDepth: sumOf(s, 'jobs_queue_depth'),
-          limit: sumOf(s, 'jobs_admission_limit'),
-        };
+        const sample = toSample(await scrape());
         samples.push(sample);
         if (sample.rssMb >= rssBoundMb) {
           // The bound: stop the load and stop watching; the run is counted, not waited out.
@@ -236,16 +236,20 @@ export async function runOverload({
     });
     sampling = false;
     await sampler;
+    // One more sample as the load ends: on a busy machine a scrape can time out (a missing
+    // sample), and the RSS the service reached must not go missing with it.
+    final = await scrape(10_000);
+    samples.push(toSample(final));
     // Let what was admitted finish, so completed can be compared with admitted; a backlog
     // that cannot drain in time at the service's capacity is counted as it is, not waited out.
     const drainBy = performance.now() + drainTimeoutMs;
     for (;;) {
-      final = await scrape(5_000);
       const inFlight = sumOf(final, 'jobs_in_flight');
       drained = inFlight === 0;
       const left = drainBy - performance.now();
       if (drained || left <= 0 || (inFlight / health.capacity) * 1000 > left) break;
       await new Promise((r) => setTimeout(r, 50));
+      final = await scrape(10_000);
     }
   } finally {
     sampling = false;
