@@ -8,22 +8,27 @@ import { type OverloadResult, runOverload, startJobService } from '../src/experi
 // The break script's experiment, shortened (the bench runs 60 s): a real service process
 // with a heap cap, real sockets, open-loop load. Capacity = 2 workers × 10 jobs/s = 20/s.
 //
-// What is asserted is what the service itself counts, so leftover CPU load on the machine
-// cannot move it: queue depth and in-flight against the limit, RSS against a bound far above
-// what a limit lets the service hold (about 140 MB against 300), jobs admitted / completed /
-// shed, and how long each job waited in the service's own queue (broker: on RabbitMQ)
-// before a worker took it, against the 1 s deadline. With a limit that wait is at most
-// (jobs ahead) / workers × 100 ms: fixed 10 → 8 / 2 × 100 ms = 0.4 s, broker 4 ready +
-// 2 running → 0.3 s plus the broker's round trips, adaptive (limit 5–8) ≤ 0.3 s; 2.5× or
-// more under the deadline. Without a limit the wait passes the deadline a second into the
-// overload. The clients' own 1 s timeouts (`late`) are asserted only where they show the
-// failure: load makes more of them, never fewer.
+// What is asserted is what the service itself counts, in jobs, so leftover CPU load on the
+// machine cannot move it. The deadline enters through Little's law: at capacity, 20 jobs/s
+// × 1 s deadline = 20 queued jobs start within the deadline; a job queued behind more than
+// that cannot start in time however fast the machine is (a busy machine only makes it
+// later). With a limit the queue holds at most 8 (fixed 10: limit − 2 running; broker: 8
+// ready on RabbitMQ; adaptive: 5–8 in flight), 2.5× under those 20. Without one it passes
+// 20 a second into the overload, and hundreds of jobs queue.
+//
+// Time is asserted only where it shows the failure, because load adds to it: jobs the
+// service started after waiting longer than the deadline (its own clock), and requests the
+// client gave up on (`late`, the client's clock). With a limit both are 0 on a quiet machine,
+// but a starved service runs its 100 ms jobs late, so its waits stretch (0.8 s seen with
+// three CPU burners), and a starved client times out on its own: neither is asserted there.
+// Memory: RSS against a bound (300 MB) about twice what a limited service holds (~130 MB).
 const capacity = 20;
 const deadlineMs = 1_000;
+/** Queued jobs that can start within the deadline at full capacity (Little's law). */
+const startWithinDeadline = (capacity * deadlineMs) / 1000;
+const workers = 2;
 const fixedLimit = 10;
-// The bench's 8 ready + 2 running would wait 0.5 s before any broker round trip: only 2×
-// under the deadline. 4 keeps the lesson (bounded on the broker, the rest nacked → 429).
-const brokerMaxLength = 4;
+const brokerMaxLength = 8;
 const overload10x = { ratePerSec: capacity * 10, durationSec: 3, deadlineMs, rssBoundMb: 300 };
 const overload2x = { ratePerSec: capacity * 2, durationSec: 4, deadlineMs };
 
@@ -82,8 +87,8 @@ describe('10× overload', () => {
     // RSS passed the bound. (The sampler stops the load when it sees that; on a busy machine
     // its scrapes can time out and see it late, so which stopped the load is not asserted.)
     expect(r.samplesOverRssBound).toBeGreaterThan(0);
-    // Hundreds queued (each holding 256 KB) where a limit keeps at most 8.
-    expect(r.maxQueueDepth).toBeGreaterThan(10 * fixedLimit);
+    // Hundreds queued, each holding 256 KB, where 20 can start within the deadline.
+    expect(r.maxQueueDepth).toBeGreaterThan(5 * startWithinDeadline);
     expect(r.service.shed).toBe(0);
     expect(r.load.outcomes.shed.count).toBe(0);
     // Work done for clients that had already left: the job only started after the deadline.
@@ -91,32 +96,30 @@ describe('10× overload', () => {
     expect(r.load.outcomes.late.count).toBeGreaterThan(0);
   });
 
-  it('fixed limit: at most 10 admitted, 8 queued; RSS under the bound, 0 jobs waited past the deadline', async () => {
+  it('fixed limit: at most 10 admitted, 8 queued; RSS under the bound, the rest shed', async () => {
     const r = await load('fixed', overload10x);
     expect(r.stoppedBy).toBe('duration');
     expect(r.samplesOverRssBound).toBe(0);
     expect(r.maxInFlight).toBeLessThanOrEqual(fixedLimit);
-    expect(r.maxQueueDepth).toBeLessThanOrEqual(fixedLimit - 2);
-    expect(r.service.waitedPastDeadline).toBe(0);
+    expect(r.maxQueueDepth).toBeLessThanOrEqual(fixedLimit - workers);
     expectAllAdmittedDone(r);
   });
 
-  it('adaptive limit: RSS under the bound, 0 jobs waited past the deadline, the rest shed', async () => {
+  it('adaptive limit: RSS under the bound, the queue far below what starts within the deadline, the rest shed', async () => {
     const r = await load('adaptive', overload10x);
     expect(r.stoppedBy).toBe('duration');
     expect(r.samplesOverRssBound).toBe(0);
-    expect(r.service.waitedPastDeadline).toBe(0);
+    expect(r.maxQueueDepth).toBeLessThanOrEqual(startWithinDeadline / 2);
     expectAllAdmittedDone(r);
   });
 
-  it('broker queue with prefetch: the backlog stays on RabbitMQ, bounded; RSS under the bound, 0 waited past the deadline', async () => {
+  it('broker queue with prefetch: the backlog stays on RabbitMQ, bounded; RSS under the bound', async () => {
     const r = await load('broker', overload10x);
     expect(r.stoppedBy).toBe('duration');
     expect(r.samplesOverRssBound).toBe(0);
     // A full queue turns into publish nacks → 429, and the broker never holds more.
     expect(r.maxQueueDepth).toBeGreaterThan(0);
     expect(r.maxQueueDepth).toBeLessThanOrEqual(brokerMaxLength);
-    expect(r.service.waitedPastDeadline).toBe(0);
     expectAllAdmittedDone(r);
     // The run's queue was unique and the service deleted it when it stopped.
     expect(r.brokerQueue).toMatch(/^poc77-jobs-/);
@@ -143,15 +146,15 @@ async function queueExists(queue: string): Promise<boolean> {
 describe.concurrent('2× overload: adaptive limit against a fixed limit set too high', () => {
   it('a fixed limit of 100 lets a queue build: more queued than start within the deadline, jobs wait past it', async () => {
     const r = await load('fixed100', overload2x);
-    // Capacity × deadline = 20 jobs start within 1 s; everything queued behind them waits longer.
-    expect(r.maxQueueDepth).toBeGreaterThan((capacity * deadlineMs) / 1000);
+    // 20 queued jobs start within 1 s; everything queued behind them waits longer.
+    expect(r.maxQueueDepth).toBeGreaterThan(startWithinDeadline);
     expect(r.service.waitedPastDeadline).toBeGreaterThan(0);
     expect(r.load.outcomes.late.count).toBeGreaterThan(0);
   });
 
-  it('the adaptive limit sheds instead: 0 jobs waited past the deadline, every admitted job done', async () => {
+  it('the adaptive limit sheds instead: the queue stays far below what starts within the deadline', async () => {
     const r = await load('adaptive2x', overload2x);
-    expect(r.service.waitedPastDeadline).toBe(0);
+    expect(r.maxQueueDepth).toBeLessThanOrEqual(startWithinDeadline / 2);
     expectAllAdmittedDone(r);
   });
 });
