@@ -72,8 +72,6 @@ export interface OverloadResult {
   maxQueueDepth: number;
   /** Largest number of admitted jobs sampled (running + queued). */
   maxInFlight: number;
-  /** Peak RSS minus the first sample's RSS, MB. */
-  rssGrowthMb: number;
   /** The service's own counters, read after the load. */
   service: ServiceCounts;
   /** Least-squares slope of RSS and heap over the load, MB/s. */
@@ -283,7 +281,6 @@ export async function runOverload({
     brokerQueue: health.brokerQueue ?? null,
     maxQueueDepth: Math.max(0, ...samples.map((s) => s.queueDepth)),
     maxInFlight: Math.max(0, ...samples.map((s) => s.inFlight)),
-    rssGrowthMb: round1(peakRssMb - (samples[0]?.rssMb ?? peakRssMb)),
     service: {
       admitted: sumOf(final, 'jobs_admitted_total'),
       completed: sumOf(final, 'jobs_completed_total'),
