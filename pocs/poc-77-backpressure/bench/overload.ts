@@ -64,6 +64,11 @@ const summary = (r: OverloadResult) => ({
   heapSlopeMbPerSec: r.heapSlopeMbPerSec,
   samplesOverRssBound: r.samplesOverRssBound,
   maxQueueDepth: r.maxQueueDepth,
+  // The service's own counts: jobs that waited in its queue (broker: on RabbitMQ) past the deadline.
+  admitted: r.service.admitted,
+  completed: r.service.completed,
+  waitedPastDeadline: r.service.waitedPastDeadline,
+  queueWaitAtMostSec: r.service.maxWaitAtMostSec,
 });
 
 const tenX: (ReturnType<typeof summary> & { samples: OverloadResult['samples'] })[] = [];

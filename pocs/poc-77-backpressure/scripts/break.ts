@@ -87,6 +87,7 @@ printTable(
         'goodput /s': r.goodputPerSec,
         'ok p99 ms': r.okP99Ms ?? '-',
         late: r.load.outcomes.late.count,
+        'waited > deadline': r.service.waitedPastDeadline,
         '429 shed': r.load.outcomes.shed.count,
         'not sent (bound)': r.load.outcomes.skipped.count,
         'peak RSS MB': r.peakRssMb,

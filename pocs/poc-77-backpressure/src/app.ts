@@ -1,10 +1,17 @@
 import type { Logger } from '@pocs/shared/log';
-import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
+import { Counter, Gauge, Histogram, type Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
 import { createAdaptiveLimit } from './adaptive-limit.ts';
 import { createBrokerQueue } from './broker-queue.ts';
 import { type Config, capacityPerSec } from './config.ts';
 import { createWorkerPool } from './worker-pool.ts';
+
+/**
+ * Queue-wait buckets, seconds: fine around what a limit allows (a job waits at most
+ * (limit − workers) / workers × JOB_SERVICE_MS, 0.4 s at the defaults) and up to the
+ * 1 s deadline, coarse beyond it.
+ */
+export const queueWaitBucketsSeconds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 2.5, 5, 10];
 
 const jobBody = {
   type: 'object',
@@ -24,6 +31,14 @@ export async function buildApp(
   deps: { logger: Logger; registry: Registry },
 ) {
   const pool = createWorkerPool({ workers: config.WORKERS, serviceMs: config.JOB_SERVICE_MS });
+  // Time in queue, as the service saw it: a job that waited longer than its caller's
+  // deadline is work done for a client that has left, whatever the client's clock says.
+  const queueWait = new Histogram({
+    name: 'jobs_queue_wait_seconds',
+    help: 'Time an admitted job waited before a worker started it (broker mode: on RabbitMQ and in the pool), seconds',
+    buckets: queueWaitBucketsSeconds,
+    registers: [deps.registry],
+  });
   const adaptive = createAdaptiveLimit(config.ADAPTIVE_INITIAL_LIMIT, {
     maxLimit: config.ADAPTIVE_MAX_LIMIT,
   });
@@ -35,9 +50,9 @@ export async function buildApp(
           url: config.RABBITMQ_URL,
           maxLength: config.BROKER_MAX_LENGTH,
           prefetch: config.WORKERS,
-          work: async () => {
+          work: async (_task, queuedMs) => {
             const payload = Buffer.alloc(config.JOB_MEMORY_BYTES, 120).toString('latin1');
-            await pool.run();
+            await pool.run((waitedMs) => queueWait.observe((queuedMs + waitedMs) / 1000));
             if (payload.length !== config.JOB_MEMORY_BYTES) throw new Error('payload lost');
           },
         })
@@ -84,6 +99,11 @@ export async function buildApp(
     help: 'Jobs refused with 429 because the admission limit was reached, count',
     registers: [deps.registry],
   });
+  const admitted = new Counter({
+    name: 'jobs_admitted_total',
+    help: 'Jobs let past the admission gate (broker mode: publishes the broker confirmed), count',
+    registers: [deps.registry],
+  });
   const completed = new Counter({
     name: 'jobs_completed_total',
     help: 'Jobs the worker pool finished, count',
@@ -123,6 +143,7 @@ export async function buildApp(
             { code: 'overloaded', limit: config.BROKER_MAX_LENGTH, retryAfterSec },
           );
         }
+        admitted.inc();
         await sent.done;
         completed.inc();
         return {
@@ -144,11 +165,12 @@ export async function buildApp(
         );
       }
       inFlight++;
+      admitted.inc();
       const startedAt = performance.now();
       // What a real job keeps while it waits: its parsed payload, on the heap.
       const payload = Buffer.alloc(config.JOB_MEMORY_BYTES, 120).toString('latin1');
       try {
-        await pool.run();
+        await pool.run((waitedMs) => queueWait.observe(waitedMs / 1000));
       } finally {
         inFlight--;
       }

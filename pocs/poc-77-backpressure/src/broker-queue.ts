@@ -29,8 +29,11 @@ export async function createBrokerQueue({
   url: string;
   maxLength: number;
   prefetch: number;
-  /** Runs one job; the message is acked when it resolves. */
-  work: (task: string) => Promise<void>;
+  /**
+   * Runs one job; the message is acked when it resolves. `queuedMs`: time from the publish
+   * to the delivery to this consumer (what the job waited on the broker).
+   */
+  work: (task: string, queuedMs: number) => Promise<void>;
 }): Promise<BrokerQueue> {
   const queue = `poc77-jobs-${process.pid}-${randomUUID().slice(0, 8)}`;
   const connection = await amqp.connect(url);
@@ -42,15 +45,18 @@ export async function createBrokerQueue({
       arguments: { 'x-max-length': maxLength, 'x-overflow': 'reject-publish' },
     });
     await consumeCh.prefetch(prefetch);
-    const waiting = new Map<string, () => void>();
+    // Published jobs this process waits for: when each was submitted, and its answer.
+    const waiting = new Map<string, { submittedAt: number; done: () => void }>();
 
     const { consumerTag } = await consumeCh.consume(queue, (msg) => {
       if (!msg) return;
       const { id, task } = JSON.parse(msg.content.toString()) as { id: string; task: string };
-      work(task).then(
+      const submittedAt = waiting.get(id)?.submittedAt;
+      const queuedMs = submittedAt === undefined ? 0 : performance.now() - submittedAt;
+      work(task, queuedMs).then(
         () => {
           consumeCh.ack(msg);
-          waiting.get(id)?.();
+          waiting.get(id)?.done();
           waiting.delete(id);
         },
         () => consumeCh.nack(msg, false, false),
@@ -61,7 +67,10 @@ export async function createBrokerQueue({
       queue,
       submit: (task) => {
         const id = randomUUID();
-        const done = new Promise<void>((resolve) => waiting.set(id, resolve));
+        const submittedAt = performance.now();
+        const done = new Promise<void>((resolve) =>
+          waiting.set(id, { submittedAt, done: resolve }),
+        );
         return new Promise((resolve) => {
           publishCh.sendToQueue(
             queue,

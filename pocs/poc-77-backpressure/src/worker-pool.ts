@@ -4,7 +4,11 @@
  * how long that array can get: that is the whole lesson.
  */
 export interface WorkerPool {
-  run: () => Promise<void>;
+  /**
+   * Run one job; resolves when it is done. `onStart` hears how long it waited for a
+   * worker (ms), the moment a worker takes it.
+   */
+  run: (onStart?: (waitedMs: number) => void) => Promise<void>;
   /** Jobs waiting for a worker. */
   readonly queued: number;
   /** Jobs running now. */
@@ -18,22 +22,29 @@ export function createWorkerPool({
   workers: number;
   serviceMs: number;
 }): WorkerPool {
-  const waiting: (() => void)[] = [];
+  interface Job {
+    enqueuedAt: number;
+    onStart?: (waitedMs: number) => void;
+    done: () => void;
+  }
+  const waiting: Job[] = [];
   let busy = 0;
-  const start = (done: () => void) => {
+  const start = (job: Job) => {
     busy++;
+    job.onStart?.(performance.now() - job.enqueuedAt);
     setTimeout(() => {
       busy--;
-      done();
+      job.done();
       const next = waiting.shift();
       if (next) start(next);
     }, serviceMs);
   };
   return {
-    run: () =>
+    run: (onStart) =>
       new Promise<void>((resolve) => {
-        if (busy < workers) start(resolve);
-        else waiting.push(resolve);
+        const job: Job = { enqueuedAt: performance.now(), onStart, done: resolve };
+        if (busy < workers) start(job);
+        else waiting.push(job);
       }),
     get queued() {
       return waiting.length;

@@ -53,7 +53,11 @@ describe('POST /jobs', () => {
     expect((await first).map((r) => r.statusCode)).toEqual([200, 200]);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^jobs_shed_total 1$/m);
+    expect(metrics.body).toMatch(/^jobs_admitted_total 2$/m);
     expect(metrics.body).toMatch(/^jobs_completed_total 2$/m);
+    // Each job's time before a worker took it: the second waited for the first (200 ms).
+    expect(metrics.body).toMatch(/^jobs_queue_wait_seconds_count 2$/m);
+    expect(metrics.body).toMatch(/^jobs_queue_wait_seconds_bucket\{le="0.1"\} 1$/m);
     await app.close();
   });
 
