@@ -59,6 +59,23 @@ export class DatabaseUnavailableError extends PocError {
 export const isDatabaseUnavailableError = (e: unknown): e is DatabaseUnavailableError =>
   e instanceof DatabaseUnavailableError;
 
+/**
+ * A query got no answer within the pool's client-side query timeout: the server is frozen, the
+ * network drops packets without a reset, or the query is far slower than the statement
+ * timeout allows. A DatabaseUnavailableError (503 + Retry-After); its client is destroyed.
+ */
+export class QueryTimeoutError extends DatabaseUnavailableError {
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number, cause?: unknown) {
+    super(message, cause);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export const isQueryTimeoutError = (e: unknown): e is QueryTimeoutError =>
+  e instanceof QueryTimeoutError;
+
 // SQLSTATE classes 08 (connection exception) and 57P0x (operator intervention: admin or crash
 // shutdown, cannot connect now), 53300 (too many connections: the server or the role is at its
 // connection limit, which frees up as other clients disconnect), and the socket errors node

@@ -80,6 +80,17 @@ export function registerPoolMetrics(pool: InstrumentedPool, registry: Registry):
         registers: [registry],
       }),
   ) as Counter<'pool'>;
+  const queryTimeouts = getOrCreate(
+    registry,
+    'db_pool_query_timeouts_total',
+    () =>
+      new Counter({
+        name: 'db_pool_query_timeouts_total',
+        help: 'Queries that got no answer within the client-side query timeout (each destroys its client)',
+        labelNames: ['pool'],
+        registers: [registry],
+      }),
+  ) as Counter<'pool'>;
   const leaks = getOrCreate(
     registry,
     'db_pool_leaks_detected_total',
@@ -94,6 +105,7 @@ export function registerPoolMetrics(pool: InstrumentedPool, registry: Registry):
 
   maxClients.set(labels, pool.max);
   timeouts.inc(labels, 0);
+  queryTimeouts.inc(labels, 0);
   leaks.inc(labels, 0);
 
   pool.on('acquire', ({ waitMs }) => acquireWait.observe(labels, waitMs / 1000));
@@ -102,6 +114,7 @@ export function registerPoolMetrics(pool: InstrumentedPool, registry: Registry):
     acquireWait.observe(labels, waitMs / 1000);
     timeouts.inc(labels);
   });
+  pool.on('queryTimeout', () => queryTimeouts.inc(labels));
   pool.on('leak', () => leaks.inc(labels));
 }
 

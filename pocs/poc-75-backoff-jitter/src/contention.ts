@@ -5,9 +5,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BackoffOptions, seededRandom } from '@pocs/shared/backoff';
+import { createPool } from '@pocs/shared/pool';
 import { retry } from '@pocs/shared/retry';
-import pg from 'pg';
-import { VersionConflictError } from './errors.ts';
+import type pg from 'pg';
+import { isVersionConflictError, VersionConflictError } from './errors.ts';
 
 const identifier = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -79,15 +80,21 @@ export async function runContention({
   thinkMs: number;
   seed: number;
 }): Promise<ContentionResult> {
-  const pool = new pg.Pool({
+  // The shared pool, not a bare pg.Pool: every connection has an 'error' listener for its whole
+  // life, so a Postgres restart or pg_terminate_backend mid-run fails the run with an error
+  // instead of crashing the bench, and connects and queries are bounded.
+  const pool = createPool({
     connectionString: postgresUrl,
+    name: 'contention',
+    applicationName: 'poc-75',
     max: clients + 1,
-    application_name: 'poc-75',
+    acquireTimeoutMs: 10_000,
   });
   try {
-    const admin = await pool.connect();
+    const admin = await pool.acquire();
     // Every client holds its own connection for the whole run, opened before the start.
-    const conns = await Promise.all(Array.from({ length: clients }, () => pool.connect()));
+    // Should one fail to open, pool.end() below destroys the ones already held.
+    const conns = await Promise.all(Array.from({ length: clients }, () => pool.acquire()));
     try {
       await createContendedRow(admin, table);
       let calls = 0;
@@ -99,7 +106,14 @@ export async function runContention({
               calls++;
               return conditionalWrite(conn, table, { thinkMs });
             },
-            { backoff, maxAttempts: 10_000, random: seededRandom(seed * 1_000 + i) },
+            {
+              backoff,
+              maxAttempts: 10_000,
+              random: seededRandom(seed * 1_000 + i),
+              // Only a lost race is retried: a lost or frozen connection (a retriable 503 in a
+              // service) ends this run, instead of 10 000 attempts on a dead client.
+              isRetriable: isVersionConflictError,
+            },
           ),
         ),
       );
