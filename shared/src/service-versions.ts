@@ -24,6 +24,8 @@ async function within<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
 /** `SHOW server_version` of the Postgres at `url`, e.g. "15.18 (Debian 15.18-0+deb12u1)". */
 export async function postgresVersion(url: string, timeoutMs = 2_000): Promise<string> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  // A connection that dies mid-probe (a restart) surfaces on the awaited call, not as a crash.
+  client.on('error', () => {});
   try {
     await within(timeoutMs, client.connect());
     const { rows } = await within(timeoutMs, client.query('SHOW server_version'));
@@ -31,7 +33,8 @@ export async function postgresVersion(url: string, timeoutMs = 2_000): Promise<s
   } catch (err) {
     return unknown(err);
   } finally {
-    await client.end().catch(() => {});
+    // end() waits for the server to close: bounded too, for a server that stopped answering.
+    await within(timeoutMs, client.end()).catch(() => {});
   }
 }
 

@@ -47,6 +47,10 @@ export async function buildInventory(
     applicationName: 'poc-76-inventory',
     max: config.PG_POOL_MAX,
     acquireTimeoutMs: config.PG_ACQUIRE_TIMEOUT_MS,
+    // The broken mode is the missing-timeout bug, down to Postgres: no server-side statement
+    // timeout and no client-side query timeout. The fixed mode keeps the shared pool's bounds
+    // and caps each statement at the caller's remaining budget (applyStatementTimeout below).
+    ...(config.BREAK_NO_TIMEOUTS ? { statementTimeoutMs: 0, queryTimeoutMs: 0 } : {}),
     logger: deps.logger,
   });
   try {

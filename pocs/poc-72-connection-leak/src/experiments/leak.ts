@@ -2,9 +2,9 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startChildService } from '@pocs/shared/child-service';
+import { createPool } from '@pocs/shared/pool';
 import { scrapePool, watchPool } from '@pocs/shared/pool-watch';
 import { sleep, waitFor } from '@pocs/shared/wait';
-import pg from 'pg';
 import { type LoadResult, runRefundLoad } from './refund-load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -226,11 +226,18 @@ export function stackFrames(stack: string, count: number): string[] {
 }
 
 async function dropSchema(postgresUrl: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
+  // The shared pool, not a bare pg.Client: an 'error' listener and bounds on connect and query.
+  const pool = createPool({
+    connectionString: postgresUrl,
+    name: 'cleanup',
+    applicationName: 'poc-72-cleanup',
+    max: 1,
+    acquireTimeoutMs: 5_000,
+    statementTimeoutMs: 30_000, // a cascade over a big schema can take a while
+  });
   try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
+    await pool.query(`drop schema if exists "${schema}" cascade`);
   } finally {
-    await client.end();
+    await pool.end();
   }
 }

@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ChildService, startChildService } from '@pocs/shared/child-service';
+import { createPool } from '@pocs/shared/pool';
 import { parsePrometheusText, sumOf } from '@pocs/shared/prom-text';
 import { createToxiproxy, type ProxyHandle, viaProxy } from '@pocs/shared/toxiproxy';
-import pg from 'pg';
 
 const pocDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -117,12 +117,19 @@ export async function startChain({
     await Promise.all(services.map((s) => s.stop(2_000)));
     await inventoryProxy.delete();
     await postgresProxy.delete();
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
+    // The shared pool, not a bare pg.Client: an 'error' listener and bounds on connect and query.
+    const pool = createPool({
+      connectionString: postgresUrl,
+      name: 'cleanup',
+      applicationName: 'poc-76-cleanup',
+      max: 1,
+      acquireTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000, // a cascade over a big schema can take a while
+    });
     try {
-      await client.query(`drop schema if exists ${schema} cascade`);
+      await pool.query(`drop schema if exists ${schema} cascade`);
     } finally {
-      await client.end();
+      await pool.end();
     }
   };
   const failed = started.find((s) => s.status === 'rejected');
