@@ -269,7 +269,8 @@ export async function buildApp(
   /** RabbitMQ is down or did not confirm in time: 503 with Retry-After, details in the log. */
   function brokerUnavailable(reply: Parameters<typeof sendProblem>[0], err: unknown) {
     if (!isBrokerUnavailableError(err)) throw err;
-    reply.log.warn({ err }, 'rabbitmq unavailable');
+    // The drop itself is logged once, by the connection; this is one request of many.
+    reply.log.debug({ err }, 'rabbitmq unavailable');
     return sendProblem(
       reply.header('retry-after', '1'),
       503,

@@ -158,8 +158,10 @@ export async function buildApp(
           // The broker is unreachable (or the link dropped while the job waited), or the job
           // missed its deadline: a retriable 503 at once, never a hang or a crash.
           if (!isBrokerUnavailableError(err) && !isDeadlineExceededError(err)) throw err;
-          request.log.warn({ err }, 'job not done');
           const unreachable = isBrokerUnavailableError(err);
+          // The drop itself is logged once, by the connection; a missed deadline is news.
+          if (unreachable) request.log.debug({ err }, 'job not done: broker unavailable');
+          else request.log.warn({ err }, 'job not done in time');
           return sendProblem(
             reply.header('retry-after', '1'),
             503,
