@@ -49,7 +49,7 @@ export async function buildApp(
     ...clientSettings,
   });
   const admin = kafka.admin();
-  const dedup = createDedupStore(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+  const dedup = createDedupStore(config.REDIS_URL, config.REDIS_KEY_PREFIX, deps.logger);
   await admin.connect();
   try {
     await ensureTopic(admin, config.TOPIC, config.PARTITIONS, deps.logger);

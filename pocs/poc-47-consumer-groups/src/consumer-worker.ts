@@ -18,7 +18,7 @@ const send = (event: WorkerEvent) => {
   if (process.connected) process.send?.(event);
 };
 
-const dedup = createDedupStore(config.REDIS_URL, config.REDIS_KEY_PREFIX);
+const dedup = createDedupStore(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger);
 await dedup.connect();
 const kafka = createKafka({
   brokers: config.KAFKA_BROKERS,

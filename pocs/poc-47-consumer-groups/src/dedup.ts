@@ -1,3 +1,4 @@
+import { type Logger, silentLogger } from '@pocs/shared/log';
 import { Redis } from 'ioredis';
 
 export type Outcome = 'unique' | 'redelivered';
@@ -25,8 +26,14 @@ return 0`;
  * The downstream sink's dedup: each message id is applied once (SET NX); a redelivered
  * id is counted and dropped. Counts live in Redis, so they survive a SIGKILLed consumer.
  */
-export function createDedupStore(redisUrl: string, keyPrefix: string) {
+export function createDedupStore(
+  redisUrl: string,
+  keyPrefix: string,
+  logger: Logger = silentLogger,
+) {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  // Without a listener ioredis prints every reconnect failure to stderr, past pino.
+  redis.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
   const statsKey = `${keyPrefix}stats`;
   return {
     redis,

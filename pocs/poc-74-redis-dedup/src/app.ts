@@ -1,14 +1,18 @@
+import {
+  BrokerUnavailableError,
+  isBrokerUnavailableError,
+  ReconnectingConnection,
+} from '@pocs/rabbitmq';
 import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import { createPool } from '@pocs/shared/pool';
 import { registerPoolMetrics } from '@pocs/shared/pool-metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
-import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
-import { startConsumer } from './consumer.ts';
+import { type Consumer, startConsumer } from './consumer.ts';
 import { createDeduper } from './dedup.ts';
-import { createPublisher, messageIdFor } from './queue.ts';
+import { createPublisher, messageIdFor, type Publisher } from './queue.ts';
 import {
   ensureSchema,
   insertShipment,
@@ -64,44 +68,88 @@ export async function buildApp(
     logger: deps.logger,
   });
   registerPoolMetrics(pool, deps.registry);
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, disconnectTimeout: 0 });
+  // Every command is bounded: a restarted Redis fails a dedup call within about a second
+  // (not 10.5 s of offline-queue retries), a frozen one within commandTimeout (not never).
+  const redis = new Redis(config.REDIS_URL, {
+    lazyConnect: true,
+    disconnectTimeout: 0,
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 1,
+    keepAlive: 10_000,
+  });
   redis.on('error', (err: Error) => deps.logger.warn({ err }, 'redis connection error'));
-  let connection: amqp.ChannelModel | undefined;
-  try {
-    await ensureSchema(pool, db, config.PG_UNIQUE_GUARD);
-    await redis.connect();
-    connection = await amqp.connect(config.RABBITMQ_URL);
-    connection.on('error', (err: Error) => deps.logger.warn({ err }, 'rabbitmq connection error'));
-    const setup = await connection.createChannel();
-    await setup.assertQueue(config.QUEUE, { durable: true });
-    await setup.close();
-  } catch (err) {
-    await connection?.close().catch(() => {});
-    redis.disconnect();
-    await pool.end();
-    throw err;
-  }
-  const amqpConnection = connection;
-
   const deduper = createDeduper(config.DEDUP_STRATEGY, {
     redis,
     keyPrefix: config.REDIS_KEY_PREFIX,
     ttlMs: config.DEDUP_TTL_MS,
     claimTtlMs: config.DEDUP_CLAIM_TTL_MS,
   });
-  const publisher = await createPublisher(amqpConnection, config.QUEUE);
-  const consumer = await startConsumer({
-    connection: amqpConnection,
-    queue: config.QUEUE,
-    consumers: config.CONSUMERS,
-    prefetch: config.PREFETCH,
-    deduper,
-    sideEffect: (m) => insertShipment(pool, db, m, config.PG_UNIQUE_GUARD),
-    redeliverTimes: config.BREAK_REDELIVER_TIMES,
-    inFlightRetryMs: config.DEDUP_IN_FLIGHT_RETRY_MS,
-    registry: deps.registry,
+
+  // One RabbitMQ connection for the service's life: after a restart, reset or dropped link
+  // it reconnects with backoff and `setup` builds the queue, the publisher and the
+  // consumers again. While it is down, publishes and /health answer 503.
+  let publisher: Publisher | undefined;
+  let consumer: Consumer | undefined;
+  const rabbit: ReconnectingConnection = new ReconnectingConnection({
+    url: config.RABBITMQ_URL,
     logger: deps.logger,
+    setup: async (connection) => {
+      const setup = await connection.createChannel();
+      // A 406 (the queue exists with other arguments) rejects assertQueue; without a
+      // listener it would also be thrown from the socket handler and end the process.
+      setup.on('error', () => {});
+      await setup.assertQueue(config.QUEUE, { durable: true });
+      await setup.close();
+      publisher = await createPublisher(connection, config.QUEUE, {
+        watch: (channel) => rabbit.watch(channel, 'publisher'),
+      });
+      if (consumer) {
+        await consumer.resume(connection);
+        return;
+      }
+      consumer = await startConsumer({
+        connection,
+        queue: config.QUEUE,
+        consumers: config.CONSUMERS,
+        prefetch: config.PREFETCH,
+        deduper,
+        sideEffect: (m) => insertShipment(pool, db, m, config.PG_UNIQUE_GUARD),
+        redeliverTimes: config.BREAK_REDELIVER_TIMES,
+        inFlightRetryMs: config.DEDUP_IN_FLIGHT_RETRY_MS,
+        registry: deps.registry,
+        logger: deps.logger,
+        watch: (channel, name) => rabbit.watch(channel, name),
+      });
+    },
   });
+  rabbit.on('lost', () => {
+    publisher = undefined;
+  });
+  try {
+    await ensureSchema(pool, db, config.PG_UNIQUE_GUARD);
+    await redis.connect();
+    await rabbit.start();
+  } catch (err) {
+    await consumer?.stop(0).catch(() => {});
+    await rabbit.close();
+    redis.disconnect();
+    await pool.end();
+    throw err;
+  }
+  const started = consumer as Consumer;
+  /** The publisher on the live connection; BrokerUnavailableError while it is down. */
+  const livePublisher: Publisher = {
+    publish: (orders, copies) => {
+      if (!publisher || rabbit.state !== 'open') {
+        return Promise.reject(new BrokerUnavailableError(`RabbitMQ connection is ${rabbit.state}`));
+      }
+      return publisher.publish(orders, copies);
+    },
+    close: async () => {
+      await publisher?.close();
+    },
+  };
   if (config.DEDUP_STRATEGY !== 'atomic') {
     deps.logger.warn(
       { strategy: config.DEDUP_STRATEGY },
@@ -120,15 +168,23 @@ export async function buildApp(
 
   const app = createServer({
     ...deps,
+    // 503 while either dependency is down: Redis answers within REDIS_COMMAND_TIMEOUT_MS.
     health: async () => {
+      if (rabbit.state !== 'open') {
+        throw new BrokerUnavailableError(`RabbitMQ connection is ${rabbit.state}`);
+      }
       await redis.ping();
-      return { strategy: config.DEDUP_STRATEGY, uniqueGuard: config.PG_UNIQUE_GUARD };
+      return {
+        strategy: config.DEDUP_STRATEGY,
+        uniqueGuard: config.PG_UNIQUE_GUARD,
+        rabbitmq: rabbit.stats(),
+      };
     },
   });
   app.addHook('onClose', async () => {
-    await consumer.stop();
-    await publisher.close().catch(() => {});
-    await amqpConnection.close().catch(() => {});
+    await started.stop();
+    await livePublisher.close().catch(() => {});
+    await rabbit.close();
     await redis.quit().catch(() => redis.disconnect());
     await pool.end();
   });
@@ -139,7 +195,12 @@ export async function buildApp(
     async (request, reply) => {
       const { orderId, quantity, copies } = request.body;
       await recordOrder(pool, db, { orderId, quantity });
-      const published = await publisher.publish([{ orderId, quantity }], copies);
+      let published: number;
+      try {
+        published = await livePublisher.publish([{ orderId, quantity }], copies);
+      } catch (err) {
+        return brokerUnavailable(reply, err);
+      }
       return reply.code(202).send({ orderId, messageId: messageIdFor(orderId), published });
     },
   );
@@ -175,7 +236,12 @@ export async function buildApp(
           },
         );
       }
-      const replayed = await publisher.publish(orders);
+      let replayed: number;
+      try {
+        replayed = await livePublisher.publish(orders);
+      } catch (err) {
+        return brokerUnavailable(reply, err);
+      }
       return reply.code(202).send({ fromOrderId, toOrderId, replayed });
     },
   );
@@ -197,8 +263,23 @@ export async function buildApp(
     strategy: config.DEDUP_STRATEGY,
     uniqueGuard: config.PG_UNIQUE_GUARD,
     ...(await shipmentCounts(pool, db)),
-    consumer: consumer.stats(),
+    consumer: started.stats(),
   }));
 
-  return { app, pool, redis, consumer, publisher, db };
+  /** RabbitMQ is down or did not confirm in time: 503 with Retry-After, details in the log. */
+  function brokerUnavailable(reply: Parameters<typeof sendProblem>[0], err: unknown) {
+    if (!isBrokerUnavailableError(err)) throw err;
+    // The drop itself is logged once, by the connection; this is one request of many.
+    reply.log.debug({ err }, 'rabbitmq unavailable');
+    return sendProblem(
+      reply.header('retry-after', '1'),
+      503,
+      'message broker unavailable, retry later',
+      {
+        code: 'broker_unavailable',
+      },
+    );
+  }
+
+  return { app, pool, redis, consumer: started, publisher: livePublisher, rabbit, db };
 }

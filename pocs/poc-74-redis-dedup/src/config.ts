@@ -17,6 +17,11 @@ export const configSchema = z.object({
   POSTGRES_URL: env.url(serviceDefaults.POSTGRES_URL),
   REDIS_URL: env.url(serviceDefaults.REDIS_URL),
   RABBITMQ_URL: env.url(serviceDefaults.RABBITMQ_URL),
+  /**
+   * Longest a Redis command may take before it fails (the delivery is requeued, /health
+   * answers 503), ms. Without it a frozen Redis holds every dedup call forever.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: env.int(1_000, 1),
   PG_POOL_MAX: env.int(10, 1),
   PG_ACQUIRE_TIMEOUT_MS: env.int(2_000, 1),
   /** Postgres schema holding orders and shipments; tests and experiments use one per run. */

@@ -39,10 +39,20 @@ export interface ConsumerOptions {
   dangerouslyAckInFlight?: boolean;
   registry: Registry;
   logger: Logger;
+  /**
+   * Listens for each consumer channel's errors for its whole life (amqplib throws on an
+   * unheard 'error'); default: log them. A reconnecting connection passes its own `watch`.
+   */
+  watch?: (channel: Channel, name: string) => void;
 }
 
 export interface Consumer {
   stats(): ConsumerStats;
+  /**
+   * Consume again on a new connection (after the old one dropped): `consumers` fresh
+   * channels. Stats carry on; what was unacked on the old channels is redelivered.
+   */
+  resume(connection: ChannelModel): Promise<void>;
   stop(drainTimeoutMs?: number): Promise<void>;
 }
 
@@ -200,20 +210,30 @@ export async function startConsumer(o: ConsumerOptions): Promise<Consumer> {
     settle(channel, msg, 'ack');
   };
 
-  const channels: { channel: Channel; consumerTag: string }[] = [];
-  for (let i = 0; i < o.consumers; i++) {
-    const channel = await o.connection.createChannel();
-    channel.on('error', (err: Error) => o.logger.warn({ err }, 'consumer channel error'));
-    await channel.prefetch(o.prefetch);
-    const handler = onMessage(channel);
-    const { consumerTag } = await channel.consume(o.queue, (msg) => void handler(msg), {
-      noAck: false,
-    });
-    channels.push({ channel, consumerTag });
-  }
+  const watch =
+    o.watch ??
+    ((channel: Channel) =>
+      channel.on('error', (err: Error) => o.logger.warn({ err }, 'consumer channel error')));
+  let channels: { channel: Channel; consumerTag: string }[] = [];
+  const consumeOn = async (connection: ChannelModel) => {
+    const opened: typeof channels = [];
+    for (let i = 0; i < o.consumers; i++) {
+      const channel = await connection.createChannel();
+      watch(channel, `consumer-${i}`);
+      await channel.prefetch(o.prefetch);
+      const handler = onMessage(channel);
+      const { consumerTag } = await channel.consume(o.queue, (msg) => void handler(msg), {
+        noAck: false,
+      });
+      opened.push({ channel, consumerTag });
+    }
+    channels = opened;
+  };
+  await consumeOn(o.connection);
 
   return {
     stats: () => structuredClone(stats),
+    resume: consumeOn,
     async stop(drainTimeoutMs = 5_000) {
       // Take no new deliveries, let the handlers running finish and settle, then close:
       // whatever is still unacked goes back to the queue when its channel closes.

@@ -1,3 +1,5 @@
+import { isBrokerUnavailableError } from '@pocs/rabbitmq';
+import { isDeadlineExceededError } from '@pocs/shared/deadline';
 import type { Logger } from '@pocs/shared/log';
 import { Counter, Gauge, Histogram, type Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
@@ -50,6 +52,8 @@ export async function buildApp(
           url: config.RABBITMQ_URL,
           maxLength: config.BROKER_MAX_LENGTH,
           prefetch: config.WORKERS,
+          jobTimeoutMs: config.BROKER_JOB_TIMEOUT_MS,
+          logger: deps.logger,
           work: async (_task, queuedMs) => {
             const payload = Buffer.alloc(config.JOB_MEMORY_BYTES, 120).toString('latin1');
             await pool.run((waitedMs) => queueWait.observe((queuedMs + waitedMs) / 1000));
@@ -112,13 +116,17 @@ export async function buildApp(
 
   const app = createServer({
     ...deps,
-    health: () => ({
-      mode: config.ADMISSION_MODE,
-      inFlight,
-      limit: limit(),
-      capacity,
-      ...(broker ? { brokerQueue: broker.queue } : {}),
-    }),
+    health: () => {
+      // Broker mode serves nothing while RabbitMQ is unreachable: say so (503).
+      if (broker && broker.state !== 'open') throw new Error(`RabbitMQ is ${broker.state}`);
+      return {
+        mode: config.ADMISSION_MODE,
+        inFlight,
+        limit: limit(),
+        capacity,
+        ...(broker ? { brokerQueue: broker.queue, broker: broker.state } : {}),
+      };
+    },
   });
   if (broker) {
     deps.logger.info({ queue: broker.queue }, 'ADMISSION_MODE=broker: jobs go through RabbitMQ');
@@ -131,20 +139,38 @@ export async function buildApp(
     async (request, reply) => {
       if (broker) {
         const startedAt = performance.now();
-        const sent = await broker.submit(request.body.task);
-        if (!sent.accepted) {
-          shed.inc();
-          // The broker queue is full: come back when it has drained.
-          const retryAfterSec = Math.max(1, Math.ceil(limit() / capacity));
+        try {
+          const sent = await broker.submit(request.body.task);
+          if (!sent.accepted) {
+            shed.inc();
+            // The broker queue is full: come back when it has drained.
+            const retryAfterSec = Math.max(1, Math.ceil(limit() / capacity));
+            return sendProblem(
+              reply.header('retry-after', String(retryAfterSec)),
+              429,
+              `overloaded: broker queue ${broker.queue} is full (${config.BROKER_MAX_LENGTH} jobs); retry after ${retryAfterSec} s`,
+              { code: 'overloaded', limit: config.BROKER_MAX_LENGTH, retryAfterSec },
+            );
+          }
+          admitted.inc();
+          await sent.done;
+        } catch (err) {
+          // The broker is unreachable (or the link dropped while the job waited), or the job
+          // missed its deadline: a retriable 503 at once, never a hang or a crash.
+          if (!isBrokerUnavailableError(err) && !isDeadlineExceededError(err)) throw err;
+          const unreachable = isBrokerUnavailableError(err);
+          // The drop itself is logged once, by the connection; a missed deadline is news.
+          if (unreachable) request.log.debug({ err }, 'job not done: broker unavailable');
+          else request.log.warn({ err }, 'job not done in time');
           return sendProblem(
-            reply.header('retry-after', String(retryAfterSec)),
-            429,
-            `overloaded: broker queue ${broker.queue} is full (${config.BROKER_MAX_LENGTH} jobs); retry after ${retryAfterSec} s`,
-            { code: 'overloaded', limit: config.BROKER_MAX_LENGTH, retryAfterSec },
+            reply.header('retry-after', '1'),
+            503,
+            unreachable
+              ? 'job queue unavailable, retry later'
+              : 'job not done in time, retry later',
+            { code: unreachable ? 'broker_unavailable' : 'job_timeout' },
           );
         }
-        admitted.inc();
-        await sent.done;
         completed.inc();
         return {
           task: request.body.task,

@@ -33,6 +33,11 @@ export const configSchema = z.object({
   RABBITMQ_URL: env.string(serviceDefaults.RABBITMQ_URL),
   /** `broker` mode: ready jobs the queue holds (x-max-length); a publish beyond it is nacked → 429. */
   BROKER_MAX_LENGTH: env.int(8, 1),
+  /**
+   * `broker` mode: longest a request waits for its job (publish, queue, run), ms; then 503
+   * with Retry-After. A dropped broker link answers every waiting request at once.
+   */
+  BROKER_JOB_TIMEOUT_MS: env.int(5_000, 1),
 });
 
 export type Config = z.infer<typeof configSchema>;
