@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { serviceDefaults } from '@pocs/shared/config';
 import type { Logger } from '@pocs/shared/log';
-import { Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs';
+import { type ISocketFactory, Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs';
 import { z } from 'zod';
 import { kafkaLogCreator } from './logging.ts';
 
@@ -84,12 +84,17 @@ export interface KafkaClientOptions {
    * `level` applies to it too. Takes precedence over `logger`.
    */
   logCreator?: logCreator;
+  /**
+   * How connections are opened (kafkajs' default: plain TCP to the advertised address).
+   * Tests pass `proxyBrokerLinks(…).socketFactory` to send one client through toxiproxy.
+   */
+  socketFactory?: ISocketFactory;
 }
 
 /** The one way a POC builds a kafkajs client. */
 export function createKafka(options: KafkaClientOptions): Kafka {
   const { brokers, clientId, logger, level = logLevel.WARN, retry } = options;
-  const { connectionTimeout, requestTimeout } = options;
+  const { connectionTimeout, requestTimeout, socketFactory } = options;
   const sink = options.logCreator ?? (logger ? kafkaLogCreator(logger) : undefined);
   return new Kafka({
     clientId,
@@ -99,6 +104,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     ...(retry ? { retry } : {}),
     ...(connectionTimeout ? { connectionTimeout } : {}),
     ...(requestTimeout ? { requestTimeout } : {}),
+    ...(socketFactory ? { socketFactory } : {}),
   });
 }
 

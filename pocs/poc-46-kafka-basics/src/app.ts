@@ -1,10 +1,11 @@
 import { createKafka } from '@pocs/kafka';
+import { createDeadline, withinDeadline } from '@pocs/shared/deadline';
 import type { Logger } from '@pocs/shared/log';
 import { Counter, type Registry } from '@pocs/shared/metrics';
 import { createPool } from '@pocs/shared/pool';
 import { registerPoolMetrics } from '@pocs/shared/pool-metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
-import type { Admin } from 'kafkajs';
+import type { Admin, ISocketFactory } from 'kafkajs';
 import type { Config } from './config.ts';
 import { type OrderConsumer, startOrderConsumer } from './consumer.ts';
 import { isProduceFailedError, isProduceTimeoutError } from './errors.ts';
@@ -28,6 +29,8 @@ export async function buildApp(
     registry: Registry;
     /** Tests and experiments: on close, delete this instance's topic, group and schema. */
     dropOnClose?: boolean;
+    /** How Kafka connections are opened; tests route them through toxiproxy. */
+    kafkaSocketFactory?: ISocketFactory;
   },
 ) {
   const { logger, registry } = deps;
@@ -47,6 +50,7 @@ export async function buildApp(
     clientId: config.KAFKA_CLIENT_ID,
     logger,
     ...serviceClientSettings,
+    ...(deps.kafkaSocketFactory ? { socketFactory: deps.kafkaSocketFactory } : {}),
   });
   const admin: Admin = kafka.admin();
   let producer: OrderProducer | undefined;
@@ -191,8 +195,21 @@ export async function buildApp(
     };
   });
 
-  app.get('/topic', async () => {
-    const partitions = await describeLag(admin, config.TOPIC, config.CONSUMER_GROUP);
+  app.get('/topic', async (request, reply) => {
+    let partitions: Awaited<ReturnType<typeof describeLag>>;
+    try {
+      partitions = await withinDeadline(
+        createDeadline(config.ADMIN_TIMEOUT_MS),
+        'reading the topic offsets',
+        () => describeLag(admin, config.TOPIC, config.CONSUMER_GROUP),
+      );
+    } catch (err) {
+      // Brokers gone or too slow: fail fast and say when to come back.
+      request.log.warn({ err }, 'topic offsets unavailable');
+      return sendProblem(reply.header('retry-after', '1'), 503, 'Kafka unavailable, retry later', {
+        code: 'kafka_unavailable',
+      });
+    }
     return {
       topic: config.TOPIC,
       group: config.CONSUMER_GROUP,

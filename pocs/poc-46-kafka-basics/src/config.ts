@@ -36,6 +36,11 @@ export const configSchema = z.object({
   PRODUCER_ACKS: z.enum(['-1', '1'], { error: 'expected -1 (all) or 1 (leader)' }).default('-1'),
   /** How long POST /orders waits for the broker's ack before it answers 503 (not accepted). */
   PRODUCE_TIMEOUT_MS: env.int(5_000, 1),
+  /**
+   * How long GET /topic waits for the brokers' offsets before it answers 503 (Retry-After: 1);
+   * kafkajs' admin retries alone keep it waiting for tens of seconds on a broker that is gone.
+   */
+  ADMIN_TIMEOUT_MS: env.int(2_000, 100),
   /** kafkajs retries of one send (connection refused, leader moved) before it gives up. */
   PRODUCER_RETRIES: env.int(5, 0),
   POSTGRES_URL: env.url(serviceDefaults.POSTGRES_URL),

@@ -21,9 +21,20 @@ export function testConfig(overrides: Record<string, string> = {}): Readonly<Con
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>>;
 
-export async function startTestApp(config: Readonly<Config>): Promise<TestApp> {
-  return buildApp(config, { logger: silentLogger, registry: createRegistry(), dropOnClose: true });
+export async function startTestApp(
+  config: Readonly<Config>,
+  extra: Pick<Parameters<typeof buildApp>[1], 'kafkaSocketFactory'> = {},
+): Promise<TestApp> {
+  return buildApp(config, {
+    logger: silentLogger,
+    registry: createRegistry(),
+    dropOnClose: true,
+    ...extra,
+  });
 }
+
+/** toxiproxy listeners of the topic-unreachable test, one per broker (27463, 27464, …). */
+export const LINK_PROXY_FIRST_PORT = 27463;
 
 /** Wait until the group has committed every record written to the topic (lag 0). */
 export async function waitForZeroLag(t: TestApp, config: Readonly<Config>, timeoutMs = 30_000) {

@@ -1,7 +1,9 @@
 import { createKafka } from '@pocs/kafka';
+import { createDeadline, withinDeadline } from '@pocs/shared/deadline';
 import type { Logger } from '@pocs/shared/log';
 import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
+import type { ISocketFactory } from 'kafkajs';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { createDedupStore } from './dedup.ts';
@@ -40,13 +42,19 @@ function parseOr400<T>(
  */
 export async function buildApp(
   config: Readonly<Config>,
-  deps: { logger: Logger; registry: Registry },
+  deps: {
+    logger: Logger;
+    registry: Registry;
+    /** How the supervisor's Kafka connections are opened; tests route them through toxiproxy. */
+    kafkaSocketFactory?: ISocketFactory;
+  },
 ) {
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: 'poc47-supervisor',
     logger: deps.logger.child({ component: 'kafka' }),
     ...clientSettings,
+    ...(deps.kafkaSocketFactory ? { socketFactory: deps.kafkaSocketFactory } : {}),
   });
   const admin = kafka.admin();
   const dedup = createDedupStore(config.REDIS_URL, config.REDIS_KEY_PREFIX, deps.logger);
@@ -197,7 +205,19 @@ export async function buildApp(
   app.post('/produce', async (request, reply) => {
     const body = parseOr400(produceBody, request.body, reply);
     if (!body) return reply;
-    return reply.code(202).send(await producer.produce(body.count));
+    try {
+      const deadline = createDeadline(config.PRODUCE_TIMEOUT_MS);
+      const produced = await withinDeadline(deadline, `producing ${body.count} messages`, () =>
+        producer.produce(body.count, deadline.signal),
+      );
+      return reply.code(202).send(produced);
+    } catch (err) {
+      // Brokers gone or too slow: fail fast. Chunks sent before the failure stay written.
+      request.log.warn({ err, count: body.count }, 'produce failed');
+      return sendProblem(reply.header('retry-after', '1'), 503, 'Kafka unavailable, retry later', {
+        code: 'kafka_unavailable',
+      });
+    }
   });
 
   return { app, supervisor, admin, dedup, producer, lagNow, assignmentsNow };

@@ -19,6 +19,11 @@ export const configSchema = z.object({
   /** Topic the group consumes; created at start-up (broker-default replication) if missing. */
   TOPIC: name('poc47.orders'),
   PARTITIONS: env.int(6, 1),
+  /**
+   * Longest POST /produce waits for the brokers before it answers 503 (Retry-After: 1).
+   * Without it, each 500-message chunk could wait on kafkajs' retries for minutes.
+   */
+  PRODUCE_TIMEOUT_MS: env.int(10_000, 100),
   GROUP_ID: name('poc47-workers'),
   /** Prefix of every dedup key in Redis, so runs never share keys. */
   REDIS_KEY_PREFIX: env.string('poc47:'),

@@ -13,9 +13,14 @@ export async function createOrderProducer(kafka: Kafka, topic: string, partition
   const tag = randomBytes(4).toString('hex');
   let seq = 0;
   return {
-    async produce(count: number): Promise<{ produced: number; firstId: string; lastId: string }> {
+    /** `signal`: stop before the next chunk once the caller has given up. */
+    async produce(
+      count: number,
+      signal?: AbortSignal,
+    ): Promise<{ produced: number; firstId: string; lastId: string }> {
       const first = seq + 1;
       for (let sent = 0; sent < count; sent += CHUNK) {
+        signal?.throwIfAborted();
         const n = Math.min(CHUNK, count - sent);
         const messages = Array.from({ length: n }, () => {
           seq++;

@@ -2,6 +2,7 @@ import { createKafka } from '@pocs/kafka';
 import type { Logger } from '@pocs/shared/log';
 import type { Registry } from '@pocs/shared/metrics';
 import { createServer, sendProblem } from '@pocs/shared/server';
+import type { ISocketFactory } from 'kafkajs';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { ensureTopics } from './kafka.ts';
@@ -23,13 +24,23 @@ export const changelogTopicConfigs = { 'cleanup.policy': 'compact' };
  */
 export async function buildApp(
   config: Readonly<Config>,
-  deps: { logger: Logger; registry: Registry; onFatal?: (err: unknown) => void },
+  deps: {
+    logger: Logger;
+    registry: Registry;
+    /** How Kafka connections are opened; tests route them through toxiproxy. */
+    kafkaSocketFactory?: ISocketFactory;
+  },
 ) {
-  // kafkajs logs through pino at WARN and up (its info level is chatty).
+  // kafkajs logs through pino at WARN and up (its info level is chatty). Client-level
+  // retries (metadata, admin, coordinator lookups) give up within seconds, not a minute,
+  // and a broker that stops answering times a request out after 5 s instead of 30 s.
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: 'poc-48',
     logger: deps.logger,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
+    requestTimeout: 5_000,
+    ...(deps.kafkaSocketFactory ? { socketFactory: deps.kafkaSocketFactory } : {}),
   });
   const admin = kafka.admin();
   await admin.connect();
@@ -45,11 +56,13 @@ export async function buildApp(
     changelog: !config.BREAK_NO_CHANGELOG,
     commitIntervalMs: config.COMMIT_INTERVAL_MS,
     commitMaxEvents: config.COMMIT_MAX_EVENTS,
+    commitDeadlineMs: config.COMMIT_DEADLINE_MS,
+    transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS,
+    restartBackoff: { baseMs: config.RESTART_BACKOFF_MS, capMs: config.RESTART_BACKOFF_MAX_MS },
     sessionTimeoutMs: config.SESSION_TIMEOUT_MS,
     fetchMaxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
     registry: deps.registry,
     logger: deps.logger,
-    onFatal: deps.onFatal ?? (() => {}),
   });
   try {
     await ensureTopics(admin, [
@@ -76,10 +89,19 @@ export async function buildApp(
 
   const app = createServer({
     ...deps,
+    // 503 whenever the task is not consuming (restoring, recovering after a failure, stopped):
+    // a processor that stopped for good must never look healthy.
     health: () => {
       const s = processor.stats();
-      if (s.phase === 'failed' || s.phase === 'stopped') throw new Error(`processor ${s.phase}`);
-      return { phase: s.phase, guarantee: s.guarantee, changelog: s.changelog };
+      if (s.phase !== 'running') {
+        throw new Error(`processor ${s.phase} (${s.restarts} restarts; last: ${s.lastFailure})`);
+      }
+      return {
+        phase: s.phase,
+        guarantee: s.guarantee,
+        changelog: s.changelog,
+        restarts: s.restarts,
+      };
     },
   });
   app.addHook('onClose', async () => {

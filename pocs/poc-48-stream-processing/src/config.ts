@@ -1,5 +1,6 @@
 import { brokerListStringEnv } from '@pocs/kafka';
 import { env, parseConfig, serviceDefaults } from '@pocs/shared/config';
+import { ConfigError } from '@pocs/shared/errors';
 import { z } from 'zod';
 
 const topicName = (fallback: string) =>
@@ -44,6 +45,19 @@ export const configSchema = z.object({
   /** exactly_once_v2 also commits after this many events (bounds a transaction's size). */
   COMMIT_MAX_EVENTS: env.int(500, 1),
   /**
+   * Longest one commit (a transaction, or a changelog write plus an offset commit) may take.
+   * Past it, or on any commit error or consumer crash, the task's memory may be ahead of
+   * Kafka: the processor throws the task away and restores a fresh one from the changelog.
+   * kafkajs has no such bound: an idempotent producer retries a gone broker forever.
+   */
+  COMMIT_DEADLINE_MS: env.int(10_000, 100),
+  /** The coordinator aborts a transaction left open this long; above COMMIT_DEADLINE_MS. */
+  TRANSACTION_TIMEOUT_MS: env.int(30_000, 1_000),
+  /** First delay before a failed task is restarted; doubles per failure in a row. */
+  RESTART_BACKOFF_MS: env.int(500, 1),
+  /** Longest delay between restarts: while Kafka is gone, a fresh task is tried this often. */
+  RESTART_BACKOFF_MAX_MS: env.int(5_000, 1),
+  /**
    * Largest fetch per input partition. Small fetches interleave the partitions (a batch per
    * partition at a time), so a crash finds every partition mid-stream; kafkajs default 1 MiB.
    */
@@ -59,5 +73,13 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export const loadConfig = (source = process.env): Readonly<Config> =>
-  parseConfig(configSchema, source);
+export function loadConfig(source = process.env): Readonly<Config> {
+  const config = parseConfig(configSchema, source);
+  // Past the transaction timeout the coordinator has aborted the transaction anyway.
+  if (config.COMMIT_DEADLINE_MS >= config.TRANSACTION_TIMEOUT_MS) {
+    throw new ConfigError([
+      `COMMIT_DEADLINE_MS=${config.COMMIT_DEADLINE_MS}: must be below TRANSACTION_TIMEOUT_MS (${config.TRANSACTION_TIMEOUT_MS})`,
+    ]);
+  }
+  return config;
+}

@@ -25,6 +25,11 @@ export function createProcessorMetrics(registry: Registry, openWindows: () => nu
       labelNames: ['kind'],
       registers: [registry],
     }),
+    restarts: new Counter({
+      name: 'stream_task_restarts_total',
+      help: 'Stream tasks thrown away after a failed or overdue commit or a consumer crash, and restored from the changelog',
+      registers: [registry],
+    }),
     restoreSeconds: new Gauge({
       name: 'stream_restore_duration_seconds',
       help: 'Time the last start spent restoring state from the changelog, in seconds',

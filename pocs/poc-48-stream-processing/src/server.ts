@@ -6,12 +6,9 @@ import { loadConfig } from './config.ts';
 
 const config = loadConfig();
 const logger = createLogger({ name: 'poc-48', level: config.LOG_LEVEL });
-const { app } = await buildApp(config, {
-  logger,
-  registry: createRegistry({ poc: 'poc-48' }),
-  // A failed commit leaves memory ahead of Kafka: exit, and let the restart restore.
-  onFatal: () => process.exit(1),
-});
+// A failed commit leaves memory ahead of Kafka: the processor throws the task away and
+// restores a fresh one from the changelog, in this process, until Kafka answers again.
+const { app } = await buildApp(config, { logger, registry: createRegistry({ poc: 'poc-48' }) });
 const address = await startServer(app, { host: config.HOST, port: config.PORT });
 logger.info(
   {

@@ -8,9 +8,15 @@ export function createTaskClients(o: {
   kafka: Kafka;
   applicationId: string;
   transactional: boolean;
+  /** The coordinator aborts a transaction left open this long. */
+  transactionTimeoutMs: number;
   sessionTimeoutMs?: number;
   fetchMaxBytesPerPartition?: number;
 }): { producer: Producer; consumer: Consumer } {
+  // kafkajs gives an idempotent producer without `retry` Number.MAX_SAFE_INTEGER retries: a
+  // send to a broker that is gone never returns. Capped here (about 6 s of attempts), and
+  // each commit has its own deadline (COMMIT_DEADLINE_MS) on top.
+  const retry = { retries: 8, initialRetryTime: 100, maxRetryTime: 1_000 };
   const producer = o.kafka.producer(
     o.transactional
       ? {
@@ -18,8 +24,10 @@ export function createTaskClients(o: {
           idempotent: true,
           maxInFlightRequests: 1,
           allowAutoTopicCreation: false,
+          transactionTimeout: o.transactionTimeoutMs,
+          retry,
         }
-      : { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
+      : { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry },
   );
   const consumer = o.kafka.consumer({
     groupId: o.applicationId,
@@ -30,6 +38,14 @@ export function createTaskClients(o: {
     // A stop waits for the fetch in flight: keep long polls short.
     maxWaitTimeInMs: 500,
     maxBytesPerPartition: o.fetchMaxBytesPerPartition ?? 1_048_576,
+    // A few quick retries, then a crash; kafkajs does not restart the consumer itself: the
+    // processor throws the task away and restores a fresh one (see task.ts).
+    retry: {
+      retries: 3,
+      initialRetryTime: 200,
+      maxRetryTime: 1_000,
+      restartOnFailure: async () => false,
+    },
   });
   return { producer, consumer };
 }

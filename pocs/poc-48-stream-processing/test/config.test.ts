@@ -25,4 +25,10 @@ describe('config', () => {
       /PROCESSING_GUARANTEE[\s\S]*WINDOW_SIZE_MS|WINDOW_SIZE_MS[\s\S]*PROCESSING_GUARANTEE/,
     );
   });
+
+  it('refuses a commit deadline at or past the transaction timeout', () => {
+    expect(() =>
+      loadConfig({ COMMIT_DEADLINE_MS: '30000', TRANSACTION_TIMEOUT_MS: '30000' }),
+    ).toThrow(/COMMIT_DEADLINE_MS=30000: must be below TRANSACTION_TIMEOUT_MS \(30000\)/);
+  });
 });

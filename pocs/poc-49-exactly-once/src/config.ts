@@ -36,8 +36,9 @@ export const configSchema = z.object({
   /** The coordinator aborts a transaction left open this long (kafkajs default 60 s). */
   TRANSACTION_TIMEOUT_MS: env.int(30_000, 1_000),
   /**
-   * Longest one transaction (send, sendOffsets, commit) or the startup (connect, fence,
-   * join) may take before the copier gives up and exits, like Java's max.block.ms. Long
+   * Longest one transaction (send, sendOffsets, commit), one at-least-once send or offset
+   * commit, or the startup (connect, fence, join) may take before the copier gives up and
+   * exits, like Java's max.block.ms. Long
    * enough to ride out a leader failover (the controller fences a dead broker after 9 s
    * here); kafkajs has no such bound, and a call caught by a broker crash can wait forever.
    */

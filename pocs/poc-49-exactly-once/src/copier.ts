@@ -170,12 +170,14 @@ export function createCopier({
     if (stats.uncommitted === 0) return;
     const started = performance.now();
     const pending = stats.uncommitted;
-    await consumer!.commitOffsets(
-      [...resolved].map(([partition, offset]) => ({
-        topic: config.INPUT_TOPIC,
-        partition,
-        offset,
-      })),
+    await stepsWithin(config.TX_DEADLINE_MS)('committing the offsets', () =>
+      consumer!.commitOffsets(
+        [...resolved].map(([partition, offset]) => ({
+          topic: config.INPUT_TOPIC,
+          partition,
+          offset,
+        })),
+      ),
     );
     lastCommitMs = performance.now();
     stats.committed += pending;
@@ -186,11 +188,16 @@ export function createCopier({
   }
 
   async function copyAtLeastOnce(batch: Batch, chunk: KafkaMessage[]): Promise<void> {
-    await producer!.send({
-      topic: config.OUTPUT_TOPIC,
-      acks: -1,
-      messages: outputMessages(batch, chunk),
-    });
+    // The idempotent producer retries without end (kafkajs' default for idempotence): a send
+    // to a broker that is gone never returns. The same deadline as a transaction bounds it,
+    // and missing it is fatal, as in transactional mode.
+    await stepsWithin(config.TX_DEADLINE_MS)('sending the output', () =>
+      producer!.send({
+        topic: config.OUTPUT_TOPIC,
+        acks: -1,
+        messages: outputMessages(batch, chunk),
+      }),
+    );
     stats.sent += chunk.length;
     stats.uncommitted += chunk.length;
     metrics.sent(chunk.length);
@@ -318,8 +325,11 @@ export function createCopier({
         // Like a Java consumer's close(): commit what was processed before leaving.
         await commitSerially().catch((err) => log.warn({ err }, 'final offset commit failed'));
       }
-      await consumer?.disconnect().catch(() => undefined);
-      await producer?.disconnect().catch(() => undefined);
+      // Bounded: with the brokers gone, kafkajs' disconnect waits on its own retries.
+      const bounded = (what: string, work: () => Promise<void>) =>
+        stepsWithin(config.TX_DEADLINE_MS)(what, work).catch(() => undefined);
+      await bounded('disconnecting the consumer', async () => consumer?.disconnect());
+      await bounded('disconnecting the producer', async () => producer?.disconnect());
       if (wasRunning) stats.state = 'stopped';
       log.info({ evt: 'stopped', ...stats }, 'copier stopped');
     },

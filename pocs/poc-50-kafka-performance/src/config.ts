@@ -18,6 +18,12 @@ export const configSchema = z.object({
    * lag view) within the window cost one round of admin requests. 0 = fetch every time.
    */
   LAG_CACHE_MS: env.int(1_000, 0),
+  /**
+   * Longest /health, /lag or a metrics scrape waits for the brokers. Past it /health and /lag
+   * answer 503 (Retry-After: 1) and a scrape exports no lag series: without it, kafkajs'
+   * retries keep one call waiting for minutes on a broker that does not answer.
+   */
+  KAFKA_ADMIN_DEADLINE_MS: env.int(2_000, 100),
 });
 
 function isRegex(source: string): boolean {

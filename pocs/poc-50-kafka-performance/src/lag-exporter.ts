@@ -1,3 +1,4 @@
+import { createDeadline, withinDeadline } from '@pocs/shared/deadline';
 import type { Logger } from '@pocs/shared/log';
 import { Counter, Gauge, type Registry } from '@pocs/shared/metrics';
 import type { Admin } from 'kafkajs';
@@ -24,12 +25,15 @@ export function createLagExporter({
   admin,
   groupPattern,
   cacheMs,
+  deadlineMs,
   registry,
   logger,
 }: {
   admin: Admin;
   groupPattern: RegExp;
   cacheMs: number;
+  /** Longest a caller waits for a fetch (DeadlineExceededError after); the fetch goes on. */
+  deadlineMs: number;
   registry: Registry;
   logger: Logger;
 }): LagExporter {
@@ -62,8 +66,15 @@ export function createLagExporter({
     }
   }
 
+  const within = <T>(what: string, work: () => Promise<T>) =>
+    withinDeadline(createDeadline(deadlineMs), what, work);
+
   function snapshot(): Promise<LagSnapshot> {
     if (cached && Date.now() - cached.at < cacheMs) return Promise.resolve(cached.value);
+    return within('fetching consumer-group lag', fetchShared);
+  }
+
+  function fetchShared(): Promise<LagSnapshot> {
     inFlight ??= fetchAll()
       .then((value) => {
         cached = { at: Date.now(), value };
@@ -135,5 +146,9 @@ export function createLagExporter({
     },
   });
 
-  return { snapshot, group: (groupId) => fetchGroupLag(admin, groupId) };
+  return {
+    snapshot,
+    group: (groupId) =>
+      within(`fetching the lag of ${groupId}`, () => fetchGroupLag(admin, groupId)),
+  };
 }

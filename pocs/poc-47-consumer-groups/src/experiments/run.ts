@@ -28,7 +28,13 @@ export interface Run {
 
 export async function startRun(
   overrides: Record<string, string> = {},
-  { logger }: { logger?: Logger } = {},
+  {
+    logger,
+    kafkaSocketFactory,
+  }: {
+    logger?: Logger;
+    kafkaSocketFactory?: Parameters<typeof buildApp>[1]['kafkaSocketFactory'];
+  } = {},
 ): Promise<Run> {
   const id = `${process.pid}-${randomBytes(3).toString('hex')}`;
   const config = loadConfig({
@@ -45,7 +51,11 @@ export async function startRun(
     (config.LOG_LEVEL === 'silent'
       ? silentLogger
       : createLogger({ name: 'poc-47', level: config.LOG_LEVEL }));
-  const built = await buildApp(config, { logger: log, registry: createRegistry() });
+  const built = await buildApp(config, {
+    logger: log,
+    registry: createRegistry(),
+    ...(kafkaSocketFactory ? { kafkaSocketFactory } : {}),
+  });
   const { supervisor, admin, dedup } = built;
   return {
     built,
