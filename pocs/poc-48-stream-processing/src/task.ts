@@ -1,32 +1,34 @@
 import { createDeadline, withinDeadline } from '@pocs/shared/deadline';
-import type { Logger } from '@pocs/shared/log';
-import type { Admin, Kafka } from 'kafkajs';
 import { createCommits } from './commits.ts';
+import type { ProcessorOptions } from './processor.ts';
 import type { ProcessorMetrics } from './processor-metrics.ts';
 import { type RestoreStats, restoreFromChangelog } from './restore.ts';
 import { takeMessage } from './take-message.ts';
 import { createTaskClients } from './task-clients.ts';
 import { createTaskState, type Snapshot } from './task-state.ts';
-import type { WindowSpec } from './windows.ts';
 
-export interface TaskOptions {
-  kafka: Kafka;
-  admin: Admin;
-  inputTopic: string;
-  changelogTopic: string;
-  outputTopic: string;
-  applicationId: string;
-  spec: WindowSpec;
+/** A task takes the processor's settings, plus what the processor derives and keeps for it. */
+export interface TaskOptions
+  extends Pick<
+    ProcessorOptions,
+    | 'kafka'
+    | 'admin'
+    | 'inputTopic'
+    | 'changelogTopic'
+    | 'outputTopic'
+    | 'applicationId'
+    | 'spec'
+    | 'changelog'
+    | 'commitIntervalMs'
+    | 'commitMaxEvents'
+    | 'commitDeadlineMs'
+    | 'transactionTimeoutMs'
+    | 'sessionTimeoutMs'
+    | 'fetchMaxBytesPerPartition'
+    | 'logger'
+  > {
   /** exactly_once_v2 with a changelog: one transaction per commit. */
   eos: boolean;
-  changelog: boolean;
-  commitIntervalMs: number;
-  commitMaxEvents: number;
-  commitDeadlineMs: number;
-  transactionTimeoutMs: number;
-  sessionTimeoutMs?: number;
-  fetchMaxBytesPerPartition?: number;
-  logger: Logger;
   metrics: ProcessorMetrics;
   /** Counters that outlive one task (the processor's stats). */
   counters: {
